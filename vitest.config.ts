@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: "unit" runs in parallel and fast; "e2e" drives the real pulumi CLI, so it runs
+// one file at a time in one fork with timeouts in minutes (each step spawns the CLI, the
+// language host and a provider process on a 2-core machine).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts", "providers/coolify/src/**/*.test.ts", "agent/test/**/*.test.ts"],
+          exclude: ["test/e2e/**", "**/node_modules/**", "**/dist/**"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          pool: "forks",
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
