@@ -1,0 +1,105 @@
+// Request context, replies and the shared error bodies of the simulator (notes section 2.6).
+import type { Core } from "./core";
+import type { Token } from "./state";
+import type { Ability } from "./types";
+
+export interface Ctx {
+  core: Core;
+  token: Token;
+  teamId: number;
+  sensitive: boolean;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Parsed JSON body after empty-string-to-null conversion ({} when absent or unparsable). */
+  body: Record<string, unknown>;
+  /** Parsed JSON body as sent (before conversion); undefined when unparsable. */
+  rawJson: unknown;
+  raw: string;
+  contentType: string;
+  method: string;
+  template: string;
+  /** OpenAPI request-schema errors (Laravel messages), or null (valid, or validation off). */
+  schemaErrors: Record<string, string[]> | null;
+}
+
+export interface Reply {
+  status: number;
+  json?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: string;
+  template: string; // OpenAPI path template under /api/v1
+  ability: Ability | null; // null: no ability check
+  handler: (ctx: Ctx) => Reply;
+  /** notes 2.1: create/update endpoints run the JSON body check (400) first. */
+  bodyCheck?: boolean;
+  /** /enable and /disable bypass the API-enabled gate (notes 2.4). */
+  noApiGate?: boolean;
+  /** validate the body against the OpenAPI request schema (default: true when bodyCheck). */
+  validate?: boolean;
+}
+
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
+  status,
+  json: body,
+  headers,
+});
+export const message = (status: number, text: string): Reply => ({ status, json: { message: text } });
+
+/** 422 shape (a): {"message":"Validation failed.","errors":{"field":["msg"]}} */
+export const validationFailed = (errors: Record<string, string[]>): Reply =>
+  json(422, { message: "Validation failed.", errors });
+/** 422 shape (b): errors values are plain strings. */
+export const validationFailedStrings = (errors: Record<string, string>): Reply =>
+  json(422, { message: "Validation failed.", errors });
+/** 422 shape (c): errors is a bare array. */
+export const validationFailedList = (errors: string[]): Reply =>
+  json(422, { message: "Validation failed.", errors });
+
+export const NOT_FOUND_CATCH_ALL = { message: "Not found.", docs: "https://coolify.io/docs" };
+export const SERVER_ERROR: Reply = json(500, { message: "Server Error" });
+
+/** 405 on GET for POST-only action routes (notes 2.6, P15). */
+export const postOnly = (): Reply =>
+  json(405, { message: "This endpoint has changed to a POST request." }, { Allow: "POST" });
+
+/** Unknown-field check: 422 "This field is not allowed." (notes 2.1). Returns null if all allowed. */
+export function unknownFields(body: Record<string, unknown>, allowed: Set<string>): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  for (const k of Object.keys(body)) if (!allowed.has(k)) errors[k] = ["This field is not allowed."];
+  return errors;
+}
+
+export function mergeErrors(
+  ...sets: Array<Record<string, string[]> | null | undefined>
+): Record<string, string[]> | null {
+  const out: Record<string, string[]> = {};
+  for (const s of sets) {
+    if (!s) continue;
+    for (const [k, v] of Object.entries(s)) out[k] = [...(out[k] ?? []), ...v];
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+export function has(body: Record<string, unknown>, key: string): boolean {
+  return Object.hasOwn(body, key);
+}
+
+/** Laravel boolean-ish input to boolean (true, 1, "1", "true" -> true). */
+export function bool(v: unknown, dflt: boolean): boolean {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === "boolean") return v;
+  if (v === 1 || v === "1" || v === "true") return true;
+  if (v === 0 || v === "0" || v === "false") return false;
+  return dflt;
+}
+
+/** Query-string boolean, Laravel style: "false", "0", "" are false. */
+export function queryBool(q: URLSearchParams, key: string, dflt: boolean): boolean {
+  const v = q.get(key);
+  if (v === null) return dflt;
+  return !(v === "false" || v === "0" || v === "");
+}

@@ -1,0 +1,196 @@
+// Request-body validation against Coolify's OpenAPI document (read at runtime, never copied).
+// The document is compiled the way notes/coolify-api.md section 1.1 and 9.8 say:
+// Ajv 2020 non-strict (the spec uses `example` and OAS 3.0 `nullable`), no format checks (Coolify
+// ids are not RFC 4122 uuids), no `required` (the handlers check required fields the way the
+// controllers do, e.g. environment_name OR environment_uuid, section 1.2), no added
+// additionalProperties (unknown fields are checked per endpoint by the handlers).
+// Errors are turned into Laravel validator messages (422 shape (a), section 2.6).
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import Ajv2020 from "ajv/dist/2020";
+import YAML from "yaml";
+
+type Json = Record<string, unknown>;
+
+interface LoadedSpec {
+  doc: Json;
+  loadMs: number;
+  ajv: Ajv2020;
+  compiled: Map<string, ValidateFunction | null>;
+}
+
+const cache = new Map<string, LoadedSpec>();
+
+/** Repo root = two levels above this file (test/simulator). */
+export function defaultOpenapiPath(): string | null {
+  const fromEnv = process.env.COOLIFY_OPENAPI_PATH;
+  if (fromEnv) return path.resolve(fromEnv);
+  const repoRoot = path.resolve(__dirname, "..", "..");
+  const p = path.resolve(repoRoot, "..", "shared", "coolify", "openapi.yaml");
+  return existsSync(p) ? p : null;
+}
+
+export class OpenApiValidator {
+  private spec: LoadedSpec;
+  constructor(spec: LoadedSpec) {
+    this.spec = spec;
+  }
+
+  static load(file: string): OpenApiValidator {
+    const abs = path.resolve(file);
+    let spec = cache.get(abs);
+    if (!spec) {
+      const t0 = Date.now();
+      const doc = YAML.parse(readFileSync(abs, "utf8")) as Json;
+      const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+      spec = { doc, loadMs: Date.now() - t0, ajv, compiled: new Map() };
+      cache.set(abs, spec);
+    }
+    return new OpenApiValidator(spec);
+  }
+
+  get loadMs(): number {
+    return this.spec.loadMs;
+  }
+
+  private validatorFor(method: string, template: string): ValidateFunction | null {
+    const key = `${method.toUpperCase()} ${template}`;
+    if (this.spec.compiled.has(key)) return this.spec.compiled.get(key) ?? null;
+    const paths = this.spec.doc.paths as Record<string, Record<string, Json>> | undefined;
+    const op = paths?.[template]?.[method.toLowerCase()];
+    const content = (op?.requestBody as Json | undefined)?.content as Record<string, Json> | undefined;
+    const schema = content?.["application/json"]?.schema as Json | undefined;
+    let fn: ValidateFunction | null = null;
+    if (schema) {
+      const loosened = loosen(resolveRefs(schema, this.spec.doc)) as Json;
+      // App env endpoints accept is_runtime, is_buildtime, comment, which the spec omits (section 1.2).
+      if (/^\/applications\/\{uuid\}\/envs/.test(template) && loosened.properties) {
+        const props = loosened.properties as Json;
+        props.is_runtime = { type: "boolean" };
+        props.is_buildtime = { type: "boolean" };
+        props.comment = { type: "string", maxLength: 256 };
+      }
+      fn = this.spec.ajv.compile(loosened);
+    }
+    this.spec.compiled.set(key, fn);
+    return fn;
+  }
+
+  /**
+   * Validate a body (after empty-string-to-null conversion). Returns Laravel-style field errors,
+   * or null when the body is valid. Null values and fields not in the schema are not checked here.
+   */
+  validate(method: string, template: string, body: unknown): Record<string, string[]> | null {
+    const fn = this.validatorFor(method, template);
+    if (!fn || !isObject(body)) return null;
+    const data: Json = {};
+    for (const [k, v] of Object.entries(body)) if (v !== null) data[k] = v;
+    if (fn(data)) return null;
+    const errors: Record<string, string[]> = {};
+    for (const e of fn.errors ?? []) {
+      const field = fieldOf(e);
+      if (!field) continue;
+      const value = data[field.split(".")[0] ?? ""];
+      if (laravelAccepts(e, value)) continue;
+      const msg = messageFor(e, field);
+      if (!msg) continue;
+      const list = errors[field] ?? [];
+      if (!list.includes(msg)) list.push(msg);
+      errors[field] = list;
+    }
+    return Object.keys(errors).length ? errors : null;
+  }
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function resolveRefs(node: unknown, doc: Json, depth = 0): unknown {
+  if (depth > 20) return node;
+  if (Array.isArray(node)) return node.map((n) => resolveRefs(n, doc, depth + 1));
+  if (!isObject(node)) return node;
+  if (typeof node.$ref === "string" && node.$ref.startsWith("#/")) {
+    let target: unknown = doc;
+    for (const part of node.$ref.slice(2).split("/")) target = isObject(target) ? target[part] : undefined;
+    return resolveRefs(target, doc, depth + 1);
+  }
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) out[k] = resolveRefs(v, doc, depth + 1);
+  return out;
+}
+
+/** Drop `required`, `format`, `example`; turn `nullable: true` into a type union. */
+function loosen(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(loosen);
+  if (!isObject(node)) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "required" && Array.isArray(v)) continue;
+    if (k === "format" || k === "example" || k === "nullable") continue;
+    if (k === "properties" && isObject(v)) {
+      const props: Json = {};
+      for (const [pk, pv] of Object.entries(v)) props[pk] = loosen(pv);
+      out[k] = props;
+      continue;
+    }
+    out[k] = loosen(v);
+  }
+  if (node.nullable === true && typeof out.type === "string") out.type = [out.type, "null"];
+  if (node.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null))
+    out.enum = [...out.enum, null];
+  return out;
+}
+
+function fieldOf(e: ErrorObject): string | null {
+  const p = e.instancePath.split("/").filter(Boolean);
+  if (p.length === 0) return null;
+  return p.join(".");
+}
+
+/** Laravel's `integer` rule accepts integer strings; `boolean` accepts 0, 1, "0", "1". */
+function laravelAccepts(e: ErrorObject, value: unknown): boolean {
+  if (e.keyword !== "type") return false;
+  const t = String((e.params as { type?: unknown }).type);
+  if (t.includes("integer") && typeof value === "string" && /^-?\d+$/.test(value)) return true;
+  if (t.includes("number") && typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return true;
+  if (t.includes("boolean") && (value === 0 || value === 1 || value === "0" || value === "1")) return true;
+  return false;
+}
+
+function attr(field: string): string {
+  return (field.split(".").pop() ?? field).replace(/_/g, " ");
+}
+
+function messageFor(e: ErrorObject, field: string): string | null {
+  const a = attr(field);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "type": {
+      const t = String(params.type);
+      if (t.includes("integer")) return `The ${a} field must be an integer.`;
+      if (t.includes("number")) return `The ${a} field must be a number.`;
+      if (t.includes("boolean")) return `The ${a} field must be true or false.`;
+      if (t.includes("array")) return `The ${a} field must be an array.`;
+      if (t.includes("object")) return `The ${a} field must be an array.`;
+      return `The ${a} field must be a string.`;
+    }
+    case "enum":
+      return `The selected ${a} is invalid.`;
+    case "maxLength":
+      return `The ${a} field must not be greater than ${params.limit} characters.`;
+    case "minLength":
+      return `The ${a} field must be at least ${params.limit} characters.`;
+    case "maximum":
+      return `The ${a} field must not be greater than ${params.limit}.`;
+    case "minimum":
+      return `The ${a} field must be at least ${params.limit}.`;
+    case "pattern":
+      return `The ${a} field format is invalid.`;
+    case "additionalProperties":
+      return null;
+    default:
+      return `The ${a} field is invalid.`;
+  }
+}

@@ -1,0 +1,234 @@
+// In-memory store of the simulator: the seeded team, user, server and destination, and every object
+// created through the API. Records are plain objects so they can be deep-copied for state().
+import { randomBytes } from "node:crypto";
+import type { Ability, DeploymentOutcome, TeamRole } from "./types";
+
+export type Row = Record<string, unknown>;
+
+export interface Team extends Row {
+  id: number;
+  name: string;
+}
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  roles: Map<number, TeamRole>; // team id -> role
+}
+export interface Token {
+  id: number;
+  plain: string;
+  userId: number;
+  teamId: number;
+  abilities: Ability[];
+}
+export interface Server extends Row {
+  id: number;
+  uuid: string;
+  name: string;
+  ip: string;
+  team_id: number;
+  proxy: { type: string; status: string };
+  settings: Row;
+}
+export interface Destination extends Row {
+  id: number;
+  uuid: string;
+  name: string;
+  network: string;
+  server_id: number;
+}
+export interface Project extends Row {
+  id: number;
+  uuid: string;
+  name: string;
+  description: string | null;
+  team_id: number;
+}
+export interface Environment extends Row {
+  id: number;
+  uuid: string;
+  name: string;
+  description: string | null;
+  project_id: number;
+}
+export interface Application extends Row {
+  id: number;
+  uuid: string;
+  name: string;
+  fqdn: string | null;
+  status: string;
+  environment_id: number;
+  destination_id: number;
+  build_pack: string;
+  git_commit_sha: string;
+  settings: Row;
+  tags: string[];
+  /** simulator bookkeeping, stripped from responses */
+  _deleting: boolean;
+}
+export interface EnvVar extends Row {
+  id: number;
+  uuid: string;
+  key: string;
+  value: string | null;
+  is_preview: boolean;
+  is_shown_once: boolean | null;
+  resourceable_type: string;
+  resourceable_id: number;
+}
+export interface Database extends Row {
+  id: number;
+  uuid: string;
+  name: string;
+  status: string;
+  environment_id: number;
+  destination_id: number;
+  postgres_user: string;
+  postgres_password: string;
+  postgres_db: string;
+  is_public: boolean;
+  public_port: number | null;
+  _deleting: boolean;
+}
+export interface Deployment extends Row {
+  id: number;
+  deployment_uuid: string;
+  application_id: number;
+  status: string;
+  commit: string;
+  restart_only: boolean;
+  server_id: number;
+}
+
+const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Coolify ids: 24 random lower-case alphanumeric characters (notes 1.1 item 3, section 3). */
+export function newUuid(): string {
+  const bytes = randomBytes(24);
+  let s = "";
+  for (const b of bytes) s += ALNUM[b % ALNUM.length];
+  return s;
+}
+
+export function randomAlnum(n: number): string {
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = randomBytes(n);
+  let s = "";
+  for (const b of bytes) s += chars[b % chars.length];
+  return s;
+}
+
+/** Laravel's JSON date format. */
+export function isoStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+export const SERVER_IP = "192.0.2.10";
+
+export class Store {
+  teams: Team[] = [];
+  users: User[] = [];
+  tokens: Token[] = [];
+  servers: Server[] = [];
+  destinations: Destination[] = [];
+  projects: Project[] = [];
+  environments: Environment[] = [];
+  applications: Application[] = [];
+  envs: EnvVar[] = [];
+  databases: Database[] = [];
+  deployments: Deployment[] = [];
+  apiEnabled = true;
+  outcomes = new Map<string, DeploymentOutcome>();
+  private nextIds = new Map<string, number>();
+
+  nextId(table: string): number {
+    const n = (this.nextIds.get(table) ?? 0) + 1;
+    this.nextIds.set(table, n);
+    return n;
+  }
+
+  /** Seed: root team 0 (owner user 0), one localhost-like server with proxy TRAEFIK and one destination. */
+  seed(rootToken: string, now: number): void {
+    const ts = isoStamp(now);
+    this.teams.push({
+      id: 0,
+      name: "Root Team",
+      description: null,
+      personal_team: true,
+      show_boarding: false,
+      created_at: ts,
+      updated_at: ts,
+    });
+    this.users.push({ id: 0, name: "Root User", email: "root@example.com", roles: new Map([[0, "owner"]]) });
+    const tokenId = Number(rootToken.split("|")[0]);
+    this.nextIds.set("tokens", tokenId);
+    this.tokens.push({ id: tokenId, plain: rootToken, userId: 0, teamId: 0, abilities: ["root"] });
+    const serverId = this.nextId("servers");
+    this.servers.push({
+      id: serverId,
+      uuid: "sim0server0000000000000a",
+      name: "localhost",
+      description: "This is the server where Coolify is running on. Don't delete this!",
+      ip: SERVER_IP,
+      user: "root",
+      port: 22,
+      team_id: 0,
+      is_coolify_host: true,
+      is_build_server: false,
+      proxy: { type: "TRAEFIK", status: "running" },
+      validation_logs: null,
+      created_at: ts,
+      updated_at: ts,
+      settings: {
+        is_reachable: true,
+        is_usable: true,
+        is_build_server: false,
+        concurrent_builds: 2,
+        deployment_queue_limit: 25,
+        dynamic_timeout: 3600,
+        wildcard_domain: null,
+        server_timezone: "UTC",
+        sentinel_token: randomAlnum(40),
+        sentinel_custom_url: null,
+        logdrain_axiom_api_key: null,
+        logdrain_newrelic_license_key: null,
+        logdrain_custom_config: null,
+        logdrain_custom_config_parser: null,
+      },
+    });
+    this.destinations.push({
+      id: this.nextId("destinations"),
+      uuid: "sim0destination000000000",
+      name: "coolify",
+      network: "coolify",
+      server_id: serverId,
+      type: "standalone",
+      created_at: ts,
+      updated_at: ts,
+    });
+  }
+
+  teamOfEnvironment(env: Environment): number | undefined {
+    return this.projects.find((p) => p.id === env.project_id)?.team_id;
+  }
+
+  teamApplications(teamId: number): Application[] {
+    const envIds = new Set(
+      this.environments.filter((e) => this.teamOfEnvironment(e) === teamId).map((e) => e.id),
+    );
+    return this.applications.filter((a) => envIds.has(a.environment_id));
+  }
+
+  teamDatabases(teamId: number): Database[] {
+    const envIds = new Set(
+      this.environments.filter((e) => this.teamOfEnvironment(e) === teamId).map((e) => e.id),
+    );
+    return this.databases.filter((d) => envIds.has(d.environment_id));
+  }
+
+  serverOfDestination(destinationId: number): Server | undefined {
+    const d = this.destinations.find((x) => x.id === destinationId);
+    return d ? this.servers.find((s) => s.id === d.server_id) : undefined;
+  }
+}
