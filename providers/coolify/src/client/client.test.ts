@@ -289,6 +289,17 @@ describe("timeouts and unreachable servers", () => {
     expect(events).toHaveLength(3);
   });
 
+  it("a POST to a refused connection is retried: nothing was sent", async () => {
+    const s = await serve(() => ({ status: 200 }));
+    const url = s.url;
+    await s.close();
+    const { c, events } = client(url, { maxAttempts: 3 });
+    const e = await failure(c.createProject({ name: "x" }));
+    expect(e.code).toBe("network");
+    expect(events).toHaveLength(3);
+    expect(e.message).not.toContain("may have reached");
+  });
+
   it("the caller's abort signal stops retries", async () => {
     const s = await serve(() => ({ status: 503 }));
     const controller = new AbortController();

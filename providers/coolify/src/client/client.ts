@@ -6,6 +6,7 @@ import { type RateLimiter, sharedRateLimiter } from "./rate-limiter";
 import {
   backoffDelayMs,
   type HttpMethod,
+  isConnectPhaseError,
   isRetryableNetworkError,
   isSafeMethod,
   parseRetryAfterMs,
@@ -275,8 +276,10 @@ export class CoolifyClient {
       if (outcome.kind === "error") {
         if (opts.signal?.aborted) throw abortReason(opts.signal);
         const retryable = outcome.timedOut || isRetryableNetworkError(outcome.error);
-        if (method === "DELETE") deleteMayHaveApplied = true;
-        if (safe && retryable && attemptsLeft) {
+        // Refused or unresolvable: the request never left, so even a POST may be sent again.
+        const notSent = !outcome.timedOut && isConnectPhaseError(outcome.error);
+        if (method === "DELETE" && !notSent) deleteMayHaveApplied = true;
+        if (((safe && retryable) || notSent) && attemptsLeft) {
           await this.clock.sleep(this.backoff(attempt), opts.signal);
           continue;
         }

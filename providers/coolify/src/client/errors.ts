@@ -4,6 +4,8 @@
  * path, the (credential-free) base URL and the server's answer only.
  */
 
+import { isConnectPhaseError } from "./retry";
+
 export type CoolifyErrorCode =
   | "configuration"
   | "unauthorized"
@@ -154,13 +156,14 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
   const { status, method, path, body } = input;
   const serverMessage = serverMessageOf(body, input.bodyText);
   const where = `${method} ${path}`;
-  const said = serverMessage ? ` (Coolify said: "${serverMessage}")` : "";
+  // Appended inside a parenthesis: `(404 on GET /x; Coolify said "...")`.
+  const said = serverMessage ? `; Coolify said "${serverMessage}"` : "";
   const base = { status, method, path, serverMessage };
 
   if (status === 401) {
     return new CoolifyError(
       "unauthorized",
-      `Coolify rejected the API token for ${where} (401)${said}: the token is wrong, expired, revoked, or its ` +
+      `Coolify rejected the API token for ${where} (401${said}): the token is wrong, expired, revoked, or its ` +
         `team no longer exists. ${TOKEN_HELP}`,
       base,
     );
@@ -199,14 +202,14 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
       return new CoolifyError(
         "forbidden",
         `The API token's owner is only a member of its Coolify team, and since Coolify 4.2 members may hold ` +
-          `read-only tokens only (403 on ${where})${said}. Ask a team admin or owner to create the token, or to ` +
+          `read-only tokens only (403 on ${where}${said}). Ask a team admin or owner to create the token, or to ` +
           `make you an admin.`,
         base,
       );
     }
     return new CoolifyError(
       "forbidden",
-      `Coolify refused ${where} (403)${said}. The token's team may not own this resource, or the token lacks an ` +
+      `Coolify refused ${where} (403${said}). The token's team may not own this resource, or the token lacks an ` +
         `ability: use a \`root\` token, or one with read, write and deploy.`,
       base,
     );
@@ -223,7 +226,7 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
     }
     return new CoolifyError(
       "not_found",
-      `Coolify has no ${describeTarget(path)} (404 on ${where})${said}.`,
+      `Coolify has no ${describeTarget(path)} (404 on ${where}${said}).`,
       base,
     );
   }
@@ -249,7 +252,7 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
         { ...base, conflicts },
       );
     }
-    return new CoolifyError("conflict", `Conflict on ${where} (409)${said}.`, base);
+    return new CoolifyError("conflict", `Conflict on ${where} (409${said}).`, base);
   }
 
   if (status === 422) {
@@ -274,9 +277,9 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
     const limit = input.rateLimitHeader ? ` The limit is ${input.rateLimitHeader} requests per minute.` : "";
     const queueFull = /queue is full/i.test(serverMessage ?? "");
     const why = queueFull
-      ? `Coolify's deployment queue is full${said}; wait for running deployments to finish (or raise the server's ` +
+      ? `Coolify's deployment queue is full (${serverMessage ?? "429"}); wait for running deployments to finish (or raise the server's ` +
         `deployment queue limit) and run again.`
-      : `Coolify's API rate limit was exceeded${said}. The limit is per user (200 per minute by default, ` +
+      : `Coolify's API rate limit was exceeded (${serverMessage ?? "429"}). The limit is per user (200 per minute by default, ` +
         `API_RATE_LIMIT on the Coolify instance) and shared by all of that user's tokens and tools; wait a minute ` +
         `and run again, or lower the client's rateLimitPerMinute.`;
     return new CoolifyError(
@@ -291,7 +294,7 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
       status === 405
         ? " This endpoint needs a different HTTP method on this Coolify version; Coolify 4.2.0 or newer is required."
         : "";
-    return new CoolifyError("bad_request", `Coolify refused ${where} (${status})${said}.${hint}`, base);
+    return new CoolifyError("bad_request", `Coolify refused ${where} (${status}${said}).${hint}`, base);
   }
 
   if (status >= 500) {
@@ -301,7 +304,7 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
         : "";
     return new CoolifyError(
       "server",
-      `Coolify failed on ${where} with ${status}${said} after ${input.attempts} attempt(s). Check the Coolify ` +
+      `Coolify failed on ${where} (${status}${said}) after ${input.attempts} attempt(s). Check the Coolify ` +
         `logs and that its proxy and queue worker are running.${replay}`,
       base,
     );
@@ -309,7 +312,7 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
 
   return new CoolifyError(
     "bad_request",
-    `Coolify answered ${where} with an unexpected ${status}${said}.`,
+    `Coolify answered ${where} with an unexpected status (${status}${said}).`,
     base,
   );
 }
@@ -328,7 +331,7 @@ export function networkError(
   const { method, path, baseUrl, attempts } = input;
   const detail = describeCause(input.cause);
   const mayHaveApplied =
-    method === "POST" || method === "PATCH"
+    (method === "POST" || method === "PATCH") && (kind === "timeout" || !isConnectPhaseError(input.cause))
       ? " The request may have reached Coolify before the connection failed; it was not sent again."
       : "";
   const message =

@@ -23,6 +23,7 @@ export function isRetryableNetworkError(e: unknown): boolean {
     "EPIPE",
     "ETIMEDOUT",
     "EAI_AGAIN",
+    "ENOTFOUND",
     "ENETUNREACH",
     "EHOSTUNREACH",
     "UND_ERR_SOCKET",
@@ -36,6 +37,21 @@ export function isRetryableNetworkError(e: unknown): boolean {
     const c = cur as { code?: unknown; message?: unknown; cause?: unknown };
     if (typeof c.code === "string" && codes.has(c.code)) return true;
     if (typeof c.message === "string" && /socket hang up|other side closed/i.test(c.message)) return true;
+    cur = c.cause;
+  }
+  return false;
+}
+
+/**
+ * Failures before any byte of the request reached the server (connection refused, DNS, connect
+ * timeout). Nothing can have been applied, so these are retried for every method.
+ */
+export function isConnectPhaseError(e: unknown): boolean {
+  const codes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+  let cur: unknown = e;
+  for (let depth = 0; depth < 4 && cur && typeof cur === "object"; depth++) {
+    const c = cur as { code?: unknown; cause?: unknown };
+    if (typeof c.code === "string" && codes.has(c.code)) return true;
     cur = c.cause;
   }
   return false;
