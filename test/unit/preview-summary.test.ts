@@ -1,0 +1,269 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  COMMENT_MARKER,
+  changeRows,
+  countChanges,
+  displayType,
+  main,
+  type PreviewDigest,
+  parseArgs,
+  parseUrn,
+  summarizePreview,
+} from "../../scripts/preview-summary";
+
+const dir = path.resolve(__dirname, "../fixtures/preview");
+const fixtureText = (name: string) => readFileSync(path.join(dir, name), "utf8");
+const fixture = (name: string) => JSON.parse(fixtureText(name)) as PreviewDigest;
+
+/** Every string value under oldState/newState/config in a fixture: none may be printed. */
+function stateValues(digest: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, inState: boolean) => {
+    if (typeof v === "string") {
+      if (inState && v.length >= 8) out.push(v);
+    } else if (Array.isArray(v)) for (const x of v) walk(x, inState);
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        const state = inState || ["oldState", "newState", "config", "inputs", "outputs"].includes(k);
+        // URNs, types and ids are names, not values.
+        if (["urn", "type", "provider", "parent", "id"].includes(k)) continue;
+        walk(x, state);
+      }
+    }
+  };
+  walk(digest, false);
+  return out;
+}
+
+describe("URN parsing", () => {
+  it("splits stack, project, type and name; dynamic types are shortened", () => {
+    const urn =
+      "urn:pulumi:dev::eliza-coolify::pulumi:pulumi:Stack$eliza-coolify:index:ElizaAgent$pulumi-nodejs:dynamic/coolify:Application::server-bod-app";
+    expect(parseUrn(urn)).toEqual({
+      stack: "dev",
+      project: "eliza-coolify",
+      type: "pulumi-nodejs:dynamic/coolify:Application",
+      displayType: "coolify:Application",
+      name: "server-bod-app",
+    });
+    expect(displayType("eliza-coolify:index:ElizaAgent")).toBe("eliza-coolify:ElizaAgent");
+    expect(displayType("pulumi:pulumi:Stack")).toBe("pulumi:pulumi:Stack");
+    expect(parseUrn("urn:pulumi:dev::p::t:m:T::name::with::colons").name).toBe("name::with::colons");
+  });
+});
+
+describe("summarizePreview on a preview with every kind of change", () => {
+  const digest = fixture("changes-dev.json");
+  const md = summarizePreview(digest, { stack: "dev" });
+
+  it("headline counts from changeSummary", () => {
+    expect(countChanges(digest)).toEqual({ create: 2, update: 3, replace: 1, delete: 2, same: 4, other: 0 });
+    expect(md).toContain("### Pulumi preview for stack `dev`: changes");
+    expect(md).toContain(
+      "**2** to create · **3** to update · **1** to replace · **2** to delete · 4 unchanged",
+    );
+  });
+
+  it("collapses the replacement's steps into one row", () => {
+    const rows = changeRows(digest).filter((r) => r.name === "server-bod-app");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.op).toBe("replace");
+    expect(rows[0]?.ops).toEqual(["create-replacement", "replace", "delete-replaced"]);
+  });
+
+  it("flags replacements and deletes loudly", () => {
+    expect(md).toContain("> [!CAUTION]");
+    expect(md).toContain("**deletes 2 resources**");
+    expect(md).toContain("**replaces 1 resource**");
+    expect(md).toContain("> - REPLACE `coolify:Application` `server-bod-app`");
+    expect(md).toContain("> - DELETE `coolify:Application` `release-scribe-app`");
+    expect(md).toContain(
+      "| **REPLACE** | `coolify:Application` | `server-bod-app` | **`serverUuid` (forces replacement)**, `image` |",
+    );
+    expect(md).toContain("| **DELETE** | `coolify:Application` | `release-scribe-app` | (removed) |");
+  });
+
+  it("lists changed properties by path from detailedDiff, falling back to diffReasons", () => {
+    expect(md).toContain(
+      "| update | `coolify:EnvVars` | `server-bod-env` | `vars.EXTRA_FLAG` (added), `vars.LOG_LEVEL`, `vars.OPENAI_API_KEY` |",
+    );
+    expect(md).toContain("| update | `coolify:PostgresDatabase` | `agents-db` | `limitsMemory` |");
+    expect(md).toContain("| create | `coolify:Application` | `helper-bot-app` | (new) |");
+  });
+
+  it("says when only the serialized provider changed", () => {
+    expect(md).toContain(
+      "| update | `coolify:Deployment` | `server-bod-deploy` | provider code only (`__provider`) |",
+    );
+    expect(md).toContain("1 resource changes only in the serialized provider code");
+  });
+
+  it("orders rows: deletes, replacements, creates, updates; unchanged resources are left out", () => {
+    const ops = md
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("| Operation") && !l.startsWith("| ---"))
+      .map((l) => l.split("|")[1]?.trim());
+    expect(ops).toEqual([
+      "**DELETE**",
+      "**DELETE**",
+      "**REPLACE**",
+      "create",
+      "create",
+      "update",
+      "update",
+      "update",
+    ]);
+    expect(md).not.toContain("`project`");
+  });
+
+  it("shows warnings folded, with ANSI codes stripped, and not the info diagnostics", () => {
+    expect(md).toContain("<details><summary>1 warning</summary>");
+    expect(md).toContain("agents[0] (server-bod): Anthropic has no embedding model");
+    expect(md).not.toContain("\u001b[");
+    expect(md).not.toContain("reading stack config");
+  });
+
+  it("never prints a property value, secret or not", () => {
+    const values = stateValues(digest);
+    expect(values).toContain("sk-live-DO-NOT-LEAK-4242424242");
+    expect(values).toContain("coolify-token-DO-NOT-LEAK-1|abcdef");
+    for (const value of values) expect(md).not.toContain(value);
+    expect(md).not.toContain("DO-NOT-LEAK");
+    expect(md).not.toContain("ghcr.io/acme");
+    expect(md).not.toContain("[secret]");
+  });
+});
+
+describe("other previews", () => {
+  it("no changes says so", () => {
+    const md = summarizePreview(fixture("no-changes-prod.json"), { stack: "prod" });
+    expect(md).toContain("### Pulumi preview for stack `prod`: no changes");
+    expect(md).toContain(
+      "**0** to create · **0** to update · **0** to replace · **0** to delete · 4 unchanged",
+    );
+    expect(md).toContain("No changes: the stack already matches this pull request.");
+    expect(md).not.toContain("| Operation");
+    expect(md).not.toContain("CAUTION");
+  });
+
+  it("a first deploy creates everything and never prints the generated password", () => {
+    const digest = fixture("first-deploy-dev.json");
+    const md = summarizePreview(digest, { stack: "dev" });
+    expect(md).toContain("**8** to create · **0** to update");
+    expect(md).not.toContain("CAUTION");
+    for (const value of stateValues(digest)) expect(md).not.toContain(value);
+  });
+
+  it("errors are shown in full, ANSI-free, with the failing resource", () => {
+    const md = summarizePreview(fixture("error-dev.json"), { stack: "dev" });
+    expect(md).toContain("### Pulumi preview for stack `dev`: failed");
+    expect(md).toContain("**2 errors:**");
+    expect(md).toContain(
+      "eliza-coolify:openaiApiKey: is required because agents[0] uses modelProvider openai",
+    );
+    expect(md).toContain("coolify:Application server-bod-app: coolify 401: token rejected");
+    expect(md).not.toContain("\u001b[");
+  });
+
+  it("counts from steps when changeSummary is missing", () => {
+    const digest = fixture("changes-dev.json");
+    delete digest.changeSummary;
+    expect(countChanges(digest)).toEqual({ create: 2, update: 3, replace: 1, delete: 2, same: 4, other: 0 });
+  });
+
+  it("escapes table cells and tolerates empty digests", () => {
+    const md = summarizePreview(
+      {
+        steps: [
+          {
+            op: "update",
+            urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/coolify:EnvVars::a|b`c",
+            diffReasons: ["x|y"],
+            detailedDiff: null,
+          },
+        ],
+      },
+      { stack: "dev" },
+    );
+    expect(md).toContain("`a\\|b'c`");
+    expect(md).toContain("`x\\|y`");
+    expect(summarizePreview({}, { stack: "dev" })).toContain("No changes");
+  });
+
+  it("maybeCorrupt is flagged and rows are capped", () => {
+    const steps = Array.from({ length: 5 }, (_, i) => ({
+      op: "create",
+      urn: `urn:pulumi:dev::p::t:m:T::r${i}`,
+    }));
+    const md = summarizePreview({ steps, maybeCorrupt: true }, { stack: "dev", maxRows: 2 });
+    expect(md).toContain("3 more not shown");
+    expect(md).toContain("maybeCorrupt");
+  });
+});
+
+describe("CLI", () => {
+  const files: Record<string, string> = {
+    "dev.json": fixtureText("changes-dev.json"),
+    "prod.json": fixtureText("no-changes-prod.json"),
+    "bad.json": "error: no stack named 'prod' found",
+  };
+  const readFile = (p: string) => {
+    const content = files[p];
+    if (content === undefined) throw new Error(`ENOENT: ${p}`);
+    return content;
+  };
+
+  it("parses --stack alone (stdin) and --input/--stack pairs in either order", () => {
+    expect(parseArgs(["--stack", "dev"]).inputs).toEqual([{ stack: "dev", input: undefined }]);
+    expect(parseArgs(["--input", "a", "--stack", "dev", "--input", "b", "--stack", "prod"]).inputs).toEqual([
+      { stack: "dev", input: "a" },
+      { stack: "prod", input: "b" },
+    ]);
+    expect(parseArgs(["--stack", "dev", "--input", "a", "--stack", "prod", "--input", "b"]).inputs).toEqual([
+      { stack: "dev", input: "a" },
+      { stack: "prod", input: "b" },
+    ]);
+    expect(() => parseArgs([])).toThrow(/--stack/);
+    expect(() => parseArgs(["--stack", "a", "--stack", "b"])).toThrow(/stdin/);
+    expect(() => parseArgs(["--bogus"])).toThrow(/unknown argument/);
+  });
+
+  it("reads stdin for a single stack and starts with the marker", () => {
+    const out = main(["--stack", "dev"], () => files["dev.json"] ?? "", readFile);
+    expect(out.startsWith(COMMENT_MARKER)).toBe(true);
+    expect(out).toContain("stack `dev`: changes");
+  });
+
+  it("combines several stacks and reports unreadable or non-JSON input without failing", () => {
+    const out = main(
+      [
+        "--input",
+        "dev.json",
+        "--stack",
+        "dev",
+        "--input",
+        "prod.json",
+        "--stack",
+        "prod",
+        "--input",
+        "bad.json",
+        "--stack",
+        "staging",
+        "--input",
+        "none.json",
+        "--stack",
+        "x",
+      ],
+      () => "",
+      readFile,
+    );
+    expect(out.indexOf("stack `dev`")).toBeLessThan(out.indexOf("stack `prod`"));
+    expect(out).toContain("stack `staging`: failed");
+    expect(out).toContain("output is not preview JSON");
+    expect(out).toContain("stack `x`: failed");
+    expect(out).toContain("cannot read none.json");
+    expect(out.split(COMMENT_MARKER)).toHaveLength(2);
+  });
+});
