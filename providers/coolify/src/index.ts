@@ -1,1 +1,10 @@
-export * from "./client";
+// The package the serialized provider shims require at call time, and the program's import for
+// the resource classes. The API client is exported as a namespace: its response types
+// (Project, Application, ...) share names with the resource classes.
+export * as api from "./client";
+export { configureProvider, implementationOf } from "./provider/registry";
+export * from "./resources/application";
+export * from "./resources/deployment";
+export * from "./resources/env-vars";
+export * from "./resources/postgres-database";
+export * from "./resources/project";

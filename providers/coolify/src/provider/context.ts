@@ -1,0 +1,30 @@
+import { CoolifyClient } from "../client/client";
+import { credentialsFrom } from "../client/credentials";
+
+/**
+ * Stack config handed to the provider by the engine (`configure`). It is process state, set at
+ * run time in the provider process; it is never serialized into `__provider`.
+ */
+let configured: { url?: string; token?: string } = {};
+
+export function setConfiguredCredentials(c: { url?: string; token?: string }): void {
+  configured = { url: c.url || undefined, token: c.token || undefined };
+}
+
+const clients = new Map<string, CoolifyClient>();
+
+/**
+ * The client for the current credentials. COOLIFY_URL / COOLIFY_TOKEN win over stack config and
+ * are read on every call, so a rotated token works for refresh and destroy too. One client per
+ * (url, token) per process keeps the keep-alive pool and the rate-limit budget shared.
+ */
+export function coolifyClient(): CoolifyClient {
+  const { url, token } = credentialsFrom(configured);
+  const key = `${url}\n${token}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new CoolifyClient({ baseUrl: url, token });
+    clients.set(key, client);
+  }
+  return client;
+}

@@ -1,0 +1,223 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { EnvVarInput } from "../client/client";
+import { isNotFound } from "../client/errors";
+import { coolifyClient } from "../provider/context";
+import { checkWith } from "../provider/inputs";
+import { makeShim } from "../provider/shim";
+import type { Props, ResourceImpl } from "../provider/types";
+
+// Coolify's key rule: a letter or _, then letters, digits, _ or . (notes 4.6).
+const KEY = /^[A-Za-z_][A-Za-z0-9_.]{0,254}$/;
+
+export const EnvVarsInputsSchema = z
+  .object({
+    applicationUuid: z.string().min(1),
+    variables: z.record(z.string().regex(KEY, "a letter or _, then letters, digits, _ or ."), z.string()),
+    /** Keys that are also passed to the image build (build-time); all are available at run time. */
+    buildtime: z.array(z.string()).default([]),
+  })
+  .superRefine((v, ctx) => {
+    for (const k of v.buildtime) {
+      if (!(k in v.variables)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["buildtime"],
+          message: `${k} is not one of the declared variables`,
+        });
+      }
+    }
+    for (const [k, value] of Object.entries(v.variables)) {
+      // Coolify trims values on write (notes 4.6); a value that depends on its edges would drift.
+      if (value !== value.trim()) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["variables", k],
+          message: "starts or ends with white space, which Coolify trims away; trim it",
+        });
+      }
+    }
+  });
+export type EnvVarsInputs = z.infer<typeof EnvVarsInputsSchema>;
+
+export interface EnvVarsArgs {
+  applicationUuid: pulumi.Input<string>;
+  /** Every value is treated as a secret. */
+  variables: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  buildtime?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** A keyed hash: state never holds a value, only this (and encrypted, as a secret output). */
+export function valueHash(key: string, value: string): string {
+  return createHash("sha256").update(`${key}\0${value}`).digest("hex");
+}
+
+function hashesOf(i: EnvVarsInputs): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(i.variables)
+      .sort()
+      .map((k) => [k, valueHash(k, i.variables[k] as string)]),
+  );
+}
+
+/** Every flag, every time: Coolify resets omitted ones (notes P2, P3). */
+function item(i: EnvVarsInputs, key: string): EnvVarInput {
+  const value = i.variables[key] as string;
+  return {
+    key,
+    value,
+    is_preview: false,
+    // Literal: Coolify must not expand {{...}} or $ in secrets.
+    is_literal: true,
+    is_multiline: value.includes("\n"),
+    is_shown_once: false,
+    is_runtime: true,
+    is_buildtime: i.buildtime.includes(key),
+  };
+}
+
+function outputs(i: EnvVarsInputs): Props {
+  const hashes = hashesOf(i);
+  // One digest of the whole set: a Deployment uses it as its trigger.
+  const digest = createHash("sha256")
+    .update(JSON.stringify([hashes, [...i.buildtime].sort()]))
+    .digest("hex");
+  return {
+    applicationUuid: i.applicationUuid,
+    buildtime: i.buildtime,
+    keys: Object.keys(hashes),
+    hashes,
+    digest,
+  };
+}
+
+function changedEntries(olds: Props, news: EnvVarsInputs): { upsert: string[]; removed: string[] } {
+  const oldHashes = (olds.hashes ?? {}) as Record<string, string>;
+  const oldBuild = (olds.buildtime ?? []) as string[];
+  const upsert = Object.keys(news.variables).filter(
+    (k) =>
+      oldHashes[k] !== valueHash(k, news.variables[k] as string) ||
+      oldBuild.includes(k) !== news.buildtime.includes(k),
+  );
+  const removed = Object.keys(oldHashes).filter((k) => !(k in news.variables));
+  return { upsert, removed };
+}
+
+async function deleteKeys(appUuid: string, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const client = coolifyClient();
+  const all = await client.listApplicationEnvs(appUuid);
+  // The preview twin of a production variable is ours too (notes P5).
+  for (const env of all.filter((e) => keys.includes(e.key))) {
+    try {
+      await client.deleteApplicationEnv(appUuid, env.uuid);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+export const envVarsImpl: ResourceImpl = {
+  async check(_olds, news) {
+    return checkWith(EnvVarsInputsSchema, news);
+  },
+
+  async diff(_id, olds, news) {
+    const inputs = news as unknown as EnvVarsInputs;
+    if (olds.applicationUuid !== inputs.applicationUuid) {
+      return { changes: true, replaces: ["applicationUuid"], deleteBeforeReplace: false };
+    }
+    const { upsert, removed } = changedEntries(olds, inputs);
+    return { changes: upsert.length + removed.length > 0, replaces: [] };
+  },
+
+  async create(raw) {
+    const inputs = raw as unknown as EnvVarsInputs;
+    const keys = Object.keys(inputs.variables);
+    if (keys.length > 0) {
+      // One bulk upsert for the whole set; it is keyed, so a retry after a lost answer is safe.
+      await coolifyClient().bulkUpsertApplicationEnvs(
+        inputs.applicationUuid,
+        keys.map((k) => item(inputs, k)),
+      );
+    }
+    return { id: `${inputs.applicationUuid}/envs`, outs: outputs(inputs) };
+  },
+
+  async read(id, props) {
+    const appUuid = String(props.applicationUuid);
+    try {
+      const all = await coolifyClient().listApplicationEnvs(appUuid);
+      const production = new Map(all.filter((e) => !e.is_preview).map((e) => [e.key, e]));
+      const oldHashes = (props.hashes ?? {}) as Record<string, string>;
+      const hashes: Record<string, string> = {};
+      for (const [key, hash] of Object.entries(oldHashes)) {
+        const env = production.get(key);
+        if (!env) continue; // deleted out of band: the next diff puts it back
+        // Without read:sensitive the value is hidden: keep the hash we stored.
+        hashes[key] = typeof env.value === "string" ? valueHash(key, env.value) : hash;
+      }
+      const buildtime = ((props.buildtime ?? []) as string[]).filter(
+        (k) => production.get(k)?.is_buildtime !== false,
+      );
+      return { id, props: { ...props, keys: Object.keys(hashes), hashes, buildtime } };
+    } catch (e) {
+      if (isNotFound(e)) return {}; // the application is gone, and its variables with it
+      throw e;
+    }
+  },
+
+  async update(_id, olds, news) {
+    const inputs = news as unknown as EnvVarsInputs;
+    const { upsert, removed } = changedEntries(olds, inputs);
+    if (upsert.length > 0) {
+      await coolifyClient().bulkUpsertApplicationEnvs(
+        inputs.applicationUuid,
+        upsert.map((k) => item(inputs, k)),
+      );
+    }
+    await deleteKeys(inputs.applicationUuid, removed);
+    return { outs: outputs(inputs) };
+  },
+
+  async delete(_id, props) {
+    try {
+      await deleteKeys(String(props.applicationUuid), (props.keys ?? []) as string[]);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  },
+};
+
+/**
+ * The environment variables of one application, written in one bulk call. It owns only the
+ * keys it declares: variables set by hand in Coolify are left alone. Values never reach state:
+ * only keyed hashes do, as secrets.
+ */
+export class EnvVars extends pulumi.dynamic.Resource {
+  declare readonly keys: pulumi.Output<string[]>;
+  /** Changes whenever any value or flag changes; use it to trigger a redeploy. */
+  declare readonly digest: pulumi.Output<string>;
+
+  constructor(name: string, args: EnvVarsArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Props = {
+      ...args,
+      variables: pulumi.secret(args.variables),
+      keys: undefined,
+      digest: undefined,
+      hashes: undefined,
+    };
+    super(
+      makeShim("EnvVars"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: ["hashes", "digest"],
+      },
+      "coolify",
+      "EnvVars",
+    );
+  }
+}

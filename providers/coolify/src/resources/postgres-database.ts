@@ -1,0 +1,287 @@
+import { randomBytes } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { isNotFound } from "../client/errors";
+import { coolifyClient } from "../provider/context";
+import { changedKeys, checkWith } from "../provider/inputs";
+import { findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
+import { ownerKey, stripMarker, withMarker } from "../provider/marker";
+import { makeShim } from "../provider/shim";
+import type { Props, ResourceImpl } from "../provider/types";
+
+/** pgvector on PostgreSQL 17: ElizaOS needs the `vector` extension, which postgres:*-alpine lacks. */
+export const DEFAULT_PGVECTOR_IMAGE = "pgvector/pgvector:0.8.0-pg17";
+
+// PostgreSQL identifiers as Coolify accepts them (notes 4.7, P21).
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+// Passwords: letters, digits and ! @ # % ^ * ( ) _ + - = [ ] { } : , . ? / ~ (no $ & ; | < > \ ' " space `).
+const PASSWORD = /^[A-Za-z0-9!@#%^*()_+\-=[\]{}:,.?/~]{1,128}$/;
+
+export const PostgresDatabaseInputsSchema = z
+  .object({
+    projectUuid: z.string().min(1),
+    environment: z.string().min(1),
+    serverUuid: z.string().min(1),
+    destinationUuid: z.string().min(1).optional(),
+    name: z.string().min(1).max(255),
+    description: z.string().max(200).default(""),
+    image: z.string().min(1).default(DEFAULT_PGVECTOR_IMAGE),
+    user: z
+      .string()
+      .regex(IDENTIFIER, "a letter or _, then letters, digits or _ (at most 63)")
+      .default("eliza"),
+    database: z
+      .string()
+      .regex(IDENTIFIER, "a letter or _, then letters, digits or _ (at most 63)")
+      .default("eliza"),
+    /** Generated at create when not given. */
+    password: z
+      .string()
+      .regex(PASSWORD, "1-128 letters, digits or ! @ # % ^ * ( ) _ + - = [ ] { } : , . ? / ~")
+      .optional(),
+    limits: z
+      .object({
+        memory: z
+          .string()
+          .regex(/^\d+(\.\d+)?[bkmg]?$/i, 'a size such as "512m" or "1g"')
+          .default("0"),
+        cpus: z
+          .string()
+          .regex(/^\d+(\.\d+)?$/, 'a number such as "0.5"')
+          .default("0"),
+      })
+      .prefault({}),
+    isPublic: z.boolean().default(false),
+    publicPort: z.number().int().min(1024).max(65535).optional(),
+    owner: z.string().min(1),
+    adopt: z.boolean().default(false),
+  })
+  .superRefine((v, ctx) => {
+    if (v.isPublic && v.publicPort === undefined) {
+      // Coolify silently keeps it private otherwise (notes 4.7).
+      ctx.addIssue({
+        code: "custom",
+        path: ["publicPort"],
+        message: "a public database needs a publicPort (1024-65535)",
+      });
+    }
+  });
+export type PostgresDatabaseInputs = z.infer<typeof PostgresDatabaseInputsSchema>;
+
+export interface PostgresDatabaseArgs {
+  projectUuid: pulumi.Input<string>;
+  environment: pulumi.Input<string>;
+  serverUuid: pulumi.Input<string>;
+  destinationUuid?: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  description?: pulumi.Input<string>;
+  /** Default: a pinned pgvector image. */
+  image?: pulumi.Input<string>;
+  user?: pulumi.Input<string>;
+  database?: pulumi.Input<string>;
+  /** Generated (40 random letters and digits) when not given. */
+  password?: pulumi.Input<string>;
+  limits?: pulumi.Input<{ memory?: pulumi.Input<string>; cpus?: pulumi.Input<string> }>;
+  isPublic?: pulumi.Input<boolean>;
+  publicPort?: pulumi.Input<number>;
+  adopt?: pulumi.Input<boolean>;
+}
+
+/** Coolify changes only its stored copy of these, not PostgreSQL itself (notes 4.7): replace. */
+const REPLACE_KEYS = [
+  "projectUuid",
+  "environment",
+  "serverUuid",
+  "destinationUuid",
+  "user",
+  "database",
+  "password",
+];
+const UPDATABLE = ["name", "description", "image", "limits", "isPublic", "publicPort"];
+/** Changes to these reach the container only through a restart. */
+const NEEDS_RESTART = ["image", "limits"];
+
+function generatePassword(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(randomBytes(40), (b) => alphabet[b % alphabet.length]).join("");
+}
+
+function internalUrl(i: PostgresDatabaseInputs, uuid: string, password: string): string {
+  return `postgres://${encodeURIComponent(i.user)}:${encodeURIComponent(password)}@${uuid}:5432/${i.database}`;
+}
+
+function patchBody(i: PostgresDatabaseInputs, keys: string[]): Record<string, unknown> {
+  const all: Record<string, Record<string, unknown>> = {
+    name: { name: i.name },
+    description: { description: withMarker(i.description, i.owner) },
+    image: { image: i.image },
+    limits: { limits_memory: i.limits.memory, limits_cpus: i.limits.cpus },
+    // Coolify toggles its proxy only when both fields come in one request (notes P28).
+    isPublic: { is_public: i.isPublic, ...(i.isPublic ? { public_port: i.publicPort } : {}) },
+    publicPort: i.isPublic ? { is_public: true, public_port: i.publicPort } : {},
+  };
+  return Object.assign({}, ...keys.map((k) => all[k] ?? {}));
+}
+
+export const postgresDatabaseImpl: ResourceImpl = {
+  async check(_olds, news) {
+    return checkWith(PostgresDatabaseInputsSchema, news);
+  },
+
+  async diff(_id, olds, news) {
+    // A generated password is an output only; compare the declared one (if any) with it.
+    const declared = { ...news, password: news.password ?? olds.password };
+    const replaces = changedKeys(olds, declared, REPLACE_KEYS);
+    const changed = changedKeys(olds, declared, UPDATABLE);
+    return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(raw) {
+    const inputs = raw as unknown as PostgresDatabaseInputs;
+    const client = coolifyClient();
+    const password = inputs.password ?? generatePassword();
+    const where = {
+      projectUuid: inputs.projectUuid,
+      environment: inputs.environment,
+      kind: "postgresqls" as const,
+    };
+    const existing = await findExisting(client, { ...where, label: "database" }, inputs);
+    if (existing) {
+      // Credentials of an existing database cannot be changed through Coolify: only its stored
+      // copy would change. Adopting one needs its real password declared.
+      if (existing.adopted && !inputs.password) {
+        throw new Error(
+          `To adopt the existing database "${inputs.name}" (${existing.uuid}), declare its password ` +
+            "(stack config `eliza-coolify:databasePassword`, a secret) so the agent can connect.",
+        );
+      }
+      await client.updateDatabase(
+        existing.uuid,
+        patchBody(inputs, ["name", "description", "image", "limits"]),
+      );
+      const outs = {
+        ...inputs,
+        password,
+        uuid: existing.uuid,
+        internalUrl: internalUrl(inputs, existing.uuid, password),
+      };
+      return { id: existing.uuid, outs };
+    }
+    let uuid: string;
+    try {
+      const r = await client.createPostgres({
+        project_uuid: inputs.projectUuid,
+        environment_name: inputs.environment,
+        server_uuid: inputs.serverUuid,
+        destination_uuid: inputs.destinationUuid,
+        name: inputs.name,
+        description: withMarker(inputs.description, inputs.owner),
+        image: inputs.image,
+        postgres_user: inputs.user,
+        postgres_password: password,
+        postgres_db: inputs.database,
+        limits_memory: inputs.limits.memory,
+        limits_cpus: inputs.limits.cpus,
+        is_public: inputs.isPublic,
+        public_port: inputs.publicPort,
+        // Start it now, so it is up by the time the agent deploys (notes P20).
+        instant_deploy: true,
+      });
+      uuid = r.uuid;
+    } catch (e) {
+      if (!isLostResponse(e)) throw e;
+      const found = await findAfterLostCreate(client, where, inputs.owner);
+      if (!found) throw e;
+      uuid = found;
+    }
+    return {
+      id: uuid,
+      outs: { ...inputs, password, uuid, internalUrl: internalUrl(inputs, uuid, password) },
+    };
+  },
+
+  async read(id, props) {
+    try {
+      const db = await coolifyClient().getDatabase(id);
+      const current: Props = {
+        ...props,
+        name: db.name,
+        description: stripMarker(db.description),
+        image: db.image ?? props.image,
+        limits: {
+          memory:
+            db.limits_memory === null || db.limits_memory === undefined
+              ? (props.limits as Props).memory
+              : String(db.limits_memory),
+          cpus:
+            db.limits_cpus === null || db.limits_cpus === undefined
+              ? (props.limits as Props).cpus
+              : String(db.limits_cpus),
+        },
+        isPublic: db.is_public ?? props.isPublic,
+        user: db.postgres_user ?? props.user,
+        database: db.postgres_db ?? props.database,
+        status: db.status,
+      };
+      if (!current.isPublic) current.publicPort = props.publicPort;
+      return { id, props: current };
+    } catch (e) {
+      if (isNotFound(e)) return {};
+      throw e;
+    }
+  },
+
+  async update(id, olds, news) {
+    const inputs = news as unknown as PostgresDatabaseInputs;
+    const changed = changedKeys(olds, news, UPDATABLE);
+    const client = coolifyClient();
+    if (changed.length > 0) {
+      const body = patchBody(inputs, changed);
+      if (Object.keys(body).length > 0) await client.updateDatabase(id, body);
+      // PATCH restarts nothing (notes 4.7).
+      if (changed.some((k) => NEEDS_RESTART.includes(k))) await client.restartDatabase(id);
+    }
+    const password = (olds.password as string) ?? inputs.password;
+    return { outs: { ...inputs, password, uuid: id, internalUrl: internalUrl(inputs, id, password) } };
+  },
+
+  async delete(id) {
+    const client = coolifyClient();
+    try {
+      await client.deleteDatabase(id);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    await client.waitUntilGone("database", id);
+  },
+};
+
+/** A Coolify-managed PostgreSQL with pgvector. The password and internal URL are secrets. */
+export class PostgresDatabase extends pulumi.dynamic.Resource {
+  declare readonly uuid: pulumi.Output<string>;
+  /** postgres://user:password@<uuid>:5432/db, reachable from containers on the same destination. */
+  declare readonly internalUrl: pulumi.Output<string>;
+  declare readonly password: pulumi.Output<string>;
+
+  constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Props = {
+      ...args,
+      owner: ownerKey([pulumi.getProject(), pulumi.getStack(), name]),
+      uuid: undefined,
+      internalUrl: undefined,
+      password: args.password,
+    };
+    super(
+      makeShim("PostgresDatabase"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: ["password", "internalUrl"],
+      },
+      "coolify",
+      "PostgresDatabase",
+    );
+  }
+}

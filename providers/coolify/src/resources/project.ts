@@ -1,0 +1,172 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { CoolifyClient } from "../client/client";
+import { CoolifyError, isCoolifyError, isHasResources, isNotFound } from "../client/errors";
+import { coolifyClient } from "../provider/context";
+import { changedKeys, checkWith } from "../provider/inputs";
+import { isLostResponse, rememberFreshProject } from "../provider/lookup";
+import { markerOwner, ownerKey, stripMarker, withMarker } from "../provider/marker";
+import { sleep } from "../provider/poll";
+import { makeShim } from "../provider/shim";
+import type { Props, ResourceImpl } from "../provider/types";
+
+// Project names: 3-255 chars of letters, digits, spaces and - _ . @ / & ( ) # , : + (notes 4.3).
+const NAME = /^[\p{L}\p{N} \-_.@/&()#,:+]{3,255}$/u;
+const DESCRIPTION = /^[\p{L}\p{N} \-_.,!?()'"+=*@/&]*$/u;
+const ENV_NAME = /^[a-z0-9][a-z0-9\-_.]{0,254}$/;
+
+export const ProjectInputsSchema = z.object({
+  name: z.string().regex(NAME, "3-255 letters, digits, spaces or - _ . @ / & ( ) # , : +"),
+  description: z
+    .string()
+    .max(200, "at most 200 characters (the ownership marker needs the rest)")
+    .regex(DESCRIPTION, "letters, digits, spaces or - _ . , ! ? ( ) ' \" + = * @ / &")
+    .default(""),
+  environment: z
+    .string()
+    .regex(ENV_NAME, "lower-case letters, digits and - _ . (Coolify lower-cases environment names)")
+    .default("production"),
+  owner: z.string().min(1),
+  adopt: z.boolean().default(false),
+});
+export type ProjectInputs = z.infer<typeof ProjectInputsSchema>;
+
+export interface ProjectArgs {
+  /** The Coolify project name. */
+  name: pulumi.Input<string>;
+  description?: pulumi.Input<string>;
+  /** The environment the stack's resources go in; created when it is not `production`. */
+  environment?: pulumi.Input<string>;
+  /** Take over an existing project of the same name that this program did not create. */
+  adopt?: pulumi.Input<boolean>;
+}
+
+const UPDATABLE = ["name", "description"] as const;
+
+async function findOwned(client: CoolifyClient, owner: string) {
+  const projects = await client.listProjects();
+  return projects.find((p) => markerOwner(p.description) === owner);
+}
+
+async function ensureEnvironment(client: CoolifyClient, projectUuid: string, name: string): Promise<void> {
+  if (name === "production") return; // Coolify creates it with every project.
+  try {
+    await client.createEnvironment(projectUuid, { name });
+  } catch (e) {
+    if (!isCoolifyError(e, "conflict")) throw e; // already there: fine
+  }
+}
+
+export const projectImpl: ResourceImpl = {
+  async check(_olds, news) {
+    return checkWith(ProjectInputsSchema, news);
+  },
+
+  async diff(_id, olds, news) {
+    const changed = changedKeys(olds, news, [...UPDATABLE, "environment"]);
+    // Moving a stack to another environment would move every resource in it: replace.
+    const replaces = changed.includes("environment") ? ["environment"] : [];
+    return { changes: changed.length > 0, replaces };
+  },
+
+  async create(raw) {
+    const inputs = raw as unknown as ProjectInputs;
+    const client = coolifyClient();
+    const description = withMarker(inputs.description, inputs.owner);
+    // Look for one we made earlier whose create answer never reached us (or whose state was
+    // lost): Coolify accepts duplicate names, so a blind POST would make a second project.
+    const projects = await client.listProjects();
+    let uuid = projects.find((p) => markerOwner(p.description) === inputs.owner)?.uuid;
+    if (!uuid) {
+      const sameName = projects.find((p) => p.name === inputs.name);
+      if (sameName && !inputs.adopt) {
+        throw new CoolifyError(
+          "conflict",
+          `A Coolify project named "${inputs.name}" already exists (uuid ${sameName.uuid}) and was not created ` +
+            "by this program. Pick another project name, or take it over with `adopt: true` " +
+            "(stack config `eliza-coolify:adopt: true`).",
+        );
+      }
+      if (sameName) {
+        uuid = sameName.uuid;
+        await client.updateProject(uuid, { description });
+      }
+    } else {
+      // Reconciled: bring name and description to what is declared.
+      const existing = projects.find((p) => p.uuid === uuid);
+      if (existing && (existing.name !== inputs.name || existing.description !== description)) {
+        await client.updateProject(uuid, { name: inputs.name, description });
+      }
+    }
+    if (!uuid) {
+      try {
+        uuid = (await client.createProject({ name: inputs.name, description })).uuid;
+        rememberFreshProject(uuid);
+      } catch (e) {
+        // The answer may have been lost after Coolify created it: look before giving up.
+        if (!isLostResponse(e)) throw e;
+        const found = await findOwned(client, inputs.owner);
+        if (!found) throw e;
+        uuid = found.uuid;
+      }
+    }
+    await ensureEnvironment(client, uuid, inputs.environment);
+    return { id: uuid, outs: { ...inputs, uuid } };
+  },
+
+  async read(id, props) {
+    const client = coolifyClient();
+    try {
+      const p = await client.getProject(id);
+      return { id, props: { ...props, name: p.name, description: stripMarker(p.description), uuid: p.uuid } };
+    } catch (e) {
+      if (isNotFound(e)) return {};
+      throw e;
+    }
+  },
+
+  async update(id, olds, news) {
+    const inputs = news as unknown as ProjectInputs;
+    const client = coolifyClient();
+    if (changedKeys(olds, news, UPDATABLE).length > 0) {
+      await client.updateProject(id, {
+        name: inputs.name,
+        description: withMarker(inputs.description, inputs.owner),
+      });
+    }
+    return { outs: { ...inputs, uuid: id } };
+  },
+
+  async delete(id) {
+    const client = coolifyClient();
+    // Children are deleted by queued jobs; Coolify refuses the project (400 "has resources")
+    // until they are really gone, so retry on a widening interval for up to five minutes.
+    const deadline = Date.now() + 300_000;
+    for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await client.deleteProject(id);
+        return;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        if (!isHasResources(e) || Date.now() > deadline) throw e;
+      }
+      await sleep(delay);
+    }
+  },
+};
+
+/** A Coolify project (and the environment the stack uses in it). */
+export class Project extends pulumi.dynamic.Resource {
+  declare readonly uuid: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly environment: pulumi.Output<string>;
+
+  constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Props = {
+      ...args,
+      owner: ownerKey([pulumi.getProject(), pulumi.getStack(), name]),
+      uuid: undefined,
+    };
+    super(makeShim("Project"), name, props, opts, "coolify", "Project");
+  }
+}

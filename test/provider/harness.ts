@@ -1,0 +1,56 @@
+// Drives the provider implementations the way the engine does (check, then create/update/...),
+// in-process, against a fresh simulator. Credentials reach the provider the way they do in
+// production: through COOLIFY_URL / COOLIFY_TOKEN, read at call time.
+import { expect } from "vitest";
+import type { Props, ResourceImpl } from "../../providers/coolify/src/provider/types";
+import { type Simulator, startSimulator } from "../simulator";
+
+export interface ProviderSim {
+  sim: Simulator;
+  serverUuid: string;
+  close(): Promise<void>;
+}
+
+export async function startProviderSim(opts: { deploymentPhaseMs?: number } = {}): Promise<ProviderSim> {
+  const sim = await startSimulator({
+    port: 0,
+    deleteDelayMs: 50,
+    deploymentPhaseMs: opts.deploymentPhaseMs ?? 50,
+  });
+  process.env.COOLIFY_URL = sim.url;
+  process.env.COOLIFY_TOKEN = sim.rootToken;
+  process.env.ELIZA_COOLIFY_POLL_SCALE = "0.005";
+  const serverUuid = String(sim.control.state().servers[0]?.uuid);
+  return {
+    sim,
+    serverUuid,
+    async close() {
+      await sim.close();
+    },
+  };
+}
+
+export function useToken(token: string): void {
+  process.env.COOLIFY_TOKEN = token;
+}
+
+export async function checked(impl: ResourceImpl, news: Props, olds: Props = {}): Promise<Props> {
+  const r = await impl.check(olds, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+}
+
+export async function create(impl: ResourceImpl, news: Props): Promise<{ id: string; outs: Props }> {
+  return impl.create(await checked(impl, news));
+}
+
+/** Requests made while fn runs, as "METHOD path" strings. */
+export async function requestsDuring(sim: Simulator, fn: () => Promise<unknown>): Promise<string[]> {
+  sim.control.clearRequestLog();
+  await fn();
+  return sim.control.requestLog().map((e) => `${e.method} ${e.path}`);
+}
+
+export function writes(requests: string[]): string[] {
+  return requests.filter((r) => !r.startsWith("GET "));
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectImpl } from "../../providers/coolify/src/resources/project";
+import { checked, create, type ProviderSim, requestsDuring, startProviderSim } from "./harness";
+
+describe("Project", () => {
+  let p: ProviderSim;
+  beforeAll(async () => {
+    p = await startProviderSim();
+  });
+  afterAll(async () => p.close());
+
+  const base = { name: "eliza agents", description: "agents for tests", owner: "proj/dev/agents" };
+
+  it("rejects bad input naming the property", async () => {
+    const r = await projectImpl.check({}, { name: "x", environment: "Prod!", owner: "o" });
+    expect(r.failures.map((f) => f.property).sort()).toEqual(["environment", "name"]);
+  });
+
+  it("skips unknown values during preview", async () => {
+    const r = await projectImpl.check({}, { name: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", owner: "o" });
+    expect(r.failures).toEqual([]);
+  });
+
+  it("creates with two requests, a no-op diff, updates in place, and deletes", async () => {
+    const holder: { created?: { id: string; outs: Record<string, unknown> } } = {};
+    const reqs = await requestsDuring(p.sim, async () => {
+      holder.created = await create(projectImpl, base);
+    });
+    const created = holder.created as { id: string; outs: Record<string, unknown> };
+    expect(reqs).toEqual(["GET /api/v1/projects", "POST /api/v1/projects"]);
+    const id = created.id;
+    const stored = p.sim.control.state().projects.find((x) => x.uuid === id);
+    expect(stored?.description).toBe("agents for tests (managed by eliza-coolify proj/dev/agents)");
+
+    const same = await projectImpl.diff(id, created.outs, await checked(projectImpl, base));
+    expect(same.changes).toBe(false);
+
+    const read = await projectImpl.read(id, created.outs);
+    expect(
+      (await projectImpl.diff(id, read.props as Record<string, unknown>, await checked(projectImpl, base)))
+        .changes,
+    ).toBe(false);
+
+    const renamed = await checked(projectImpl, { ...base, description: "renamed" });
+    expect(await projectImpl.diff(id, created.outs, renamed)).toMatchObject({ changes: true, replaces: [] });
+    await projectImpl.update(id, created.outs, renamed);
+    expect(p.sim.control.state().projects.find((x) => x.uuid === id)?.description).toMatch(
+      /^renamed \(managed/,
+    );
+
+    await projectImpl.delete(id, created.outs);
+    expect(p.sim.control.state().projects.find((x) => x.uuid === id)).toBeUndefined();
+    expect(await projectImpl.read(id, created.outs)).toEqual({});
+  });
+
+  it("reconciles a create whose answer was lost instead of duplicating", async () => {
+    const inputs = { ...base, owner: "proj/dev/lost" };
+    p.sim.control.injectFault({
+      kind: "dropAfterCommit",
+      match: { method: "POST", path: "/api/v1/projects" },
+    });
+    const created = await create(projectImpl, inputs);
+    const mine = p.sim.control
+      .state()
+      .projects.filter((x) => String(x.description).includes("proj/dev/lost"));
+    expect(mine.map((x) => x.uuid)).toEqual([created.id]);
+    // And a second run (state lost) finds it again.
+    const again = await create(projectImpl, inputs);
+    expect(again.id).toBe(created.id);
+    await projectImpl.delete(created.id, created.outs);
+  });
+
+  it("refuses to take over a same-named project it did not create unless adopt is set", async () => {
+    const res = await fetch(`${p.sim.apiUrl}/projects`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${p.sim.rootToken}`,
+        "content-type": "application/json",
+        accept: "application/json",
+      },
+      body: JSON.stringify({ name: "hand made" }),
+    });
+    const { uuid } = (await res.json()) as { uuid: string };
+    await expect(create(projectImpl, { name: "hand made", owner: "proj/dev/hm" })).rejects.toThrow(
+      /adopt: true/,
+    );
+    const adopted = await create(projectImpl, { name: "hand made", owner: "proj/dev/hm", adopt: true });
+    expect(adopted.id).toBe(uuid);
+    await projectImpl.delete(uuid, adopted.outs);
+  });
+
+  it("creates a non-default environment", async () => {
+    const created = await create(projectImpl, { ...base, owner: "proj/dev/staging", environment: "staging" });
+    const project = await fetch(`${p.sim.apiUrl}/projects/${created.id}`, {
+      headers: { authorization: `Bearer ${p.sim.rootToken}`, accept: "application/json" },
+    }).then((r) => r.json() as Promise<{ environments: { name: string }[] }>);
+    expect(project.environments.map((e) => e.name).sort()).toEqual(["production", "staging"]);
+    await projectImpl.delete(created.id, created.outs);
+  });
+});
