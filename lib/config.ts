@@ -697,8 +697,15 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     }
     database = { mode: "full", image, memory, public: false, protect: bool("protectDatabase") ?? protect };
   } else if (modeValue === "slim") {
-    for (const key of ["databaseImage", "databaseMemory", "protectDatabase", "allowNonPgvectorImage"]) {
-      if (values[key] !== undefined) {
+    // Pulumi.yaml may declare defaults for these; only a value a person chose is a mistake here.
+    const fullOnly: Record<string, (v: unknown) => boolean> = {
+      databaseImage: (v) => v !== DEFAULT_DATABASE_IMAGE,
+      databaseMemory: (v) => v !== DEFAULT_DATABASE_MEMORY,
+      protectDatabase: () => true,
+      allowNonPgvectorImage: (v) => asBoolean(v) !== false,
+    };
+    for (const [key, chosen] of Object.entries(fullOnly)) {
+      if (values[key] !== undefined && chosen(values[key])) {
         problems.add(
           ns(key),
           "",

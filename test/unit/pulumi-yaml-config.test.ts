@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { KNOWN_KEYS, parseStackConfig, SECRET_KEYS } from "../../lib/config";
+
+const root = path.resolve(__dirname, "../..");
+const block = YAML.parse(readFileSync(path.join(root, "lib/pulumi-yaml-config.yaml"), "utf8")) as Record<
+  string,
+  Record<string, unknown>
+>;
+
+describe("lib/pulumi-yaml-config.yaml", () => {
+  it("declares every known key except the structured agents list", () => {
+    const declared = Object.keys(block).map((k) => k.replace(/^eliza-coolify:/, ""));
+    expect(declared.sort()).toEqual(KNOWN_KEYS.filter((k) => k !== "agents").sort());
+  });
+
+  it("uses only what Pulumi's project schema accepts for a declaration", () => {
+    for (const [key, decl] of Object.entries(block)) {
+      expect(["string", "integer", "boolean", "array"], key).toContain(decl.type);
+      for (const field of Object.keys(decl)) {
+        expect(["type", "items", "description", "secret", "default"], `${key}.${field}`).toContain(field);
+      }
+      if (decl.type === "array") expect(decl.items, key).toBeDefined();
+      expect(typeof decl.description, key).toBe("string");
+    }
+  });
+
+  it("marks exactly the secret keys secret, with no defaults", () => {
+    for (const [key, decl] of Object.entries(block)) {
+      const isSecret = (SECRET_KEYS as readonly string[]).includes(key.replace(/^eliza-coolify:/, ""));
+      expect(decl.secret === true, key).toBe(isSecret);
+      if (isSecret) expect(decl.default, key).toBeUndefined();
+    }
+  });
+
+  it("its defaults are accepted by parseStackConfig in both database modes", () => {
+    const defaults = Object.fromEntries(
+      Object.entries(block)
+        .filter(([, d]) => d.default !== undefined)
+        .map(([k, d]) => [k.replace(/^eliza-coolify:/, ""), String(d.default)]),
+    );
+    const agents = [
+      {
+        name: "server-bod",
+        characterFile: "characters/server-bod.character.json",
+        source: { type: "image", image: "ghcr.io/acme/eliza-agent:1.7.2" },
+      },
+    ];
+    const ctx = { stack: "dev", baseDir: root };
+    const full = parseStackConfig(
+      { values: { ...defaults, agents, openaiApiKey: "k" }, secretKeys: ["openaiApiKey"] },
+      ctx,
+    );
+    expect(full.database.mode).toBe("full");
+    const slim = parseStackConfig(
+      {
+        values: {
+          ...defaults,
+          agents,
+          openaiApiKey: "k",
+          databaseMode: "slim",
+          databaseUrl: "postgres://u:p@h/db",
+        },
+        secretKeys: ["openaiApiKey", "databaseUrl"],
+      },
+      ctx,
+    );
+    expect(slim.database.mode).toBe("slim");
+  });
+});
