@@ -35,9 +35,12 @@ export class VirtualClock {
     this.tick();
   }
 
-  /** Schedule fn at virtual time now()+delayMs. */
+  /** Virtual time of the task being run, so follow-up tasks are timed from when it was due. */
+  private currentAt: number | undefined;
+
+  /** Schedule fn at virtual time now()+delayMs (or due-time+delayMs inside a running task). */
   after(delayMs: number, run: () => void): void {
-    this.tasks.push({ at: this.now() + delayMs, seq: this.seq++, run });
+    this.tasks.push({ at: (this.currentAt ?? this.now()) + delayMs, seq: this.seq++, run });
   }
 
   /** Run every due task in time order (tasks may schedule further tasks). */
@@ -53,7 +56,12 @@ export class VirtualClock {
         }
         if (!best) break;
         this.tasks.splice(this.tasks.indexOf(best), 1);
-        best.run();
+        this.currentAt = best.at;
+        try {
+          best.run();
+        } finally {
+          this.currentAt = undefined;
+        }
       }
     } finally {
       this.running = false;

@@ -325,8 +325,8 @@ export const projectRoutes: Route[] = [
     ability: "write",
     bodyCheck: true,
     handler: (ctx) => {
-      const errors = { ...nameErrors(ctx.body, true), ...unknownFields(ctx.body, new Set(["name"])) };
-      delete errors.description;
+      const nameOnly = nameErrors({ name: ctx.body.name }, true);
+      const errors = { ...nameOnly, ...unknownFields(ctx.body, new Set(["name"])) };
       if (Object.keys(errors).length) return validationFailed(errors);
       const p = findProject(ctx, ctx.params.uuid);
       if (!p) return message(404, "Project not found.");
