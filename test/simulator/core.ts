@@ -48,6 +48,8 @@ export class Core {
 
   reset(): void {
     this.clock.reset();
+    this.starting.clear();
+    this.depOutcome.clear();
     this.store = new Store();
     this.store.seed(this.rootToken, this.clock.now());
   }
@@ -166,39 +168,81 @@ export class Core {
       updated_at: ts,
     };
     s.deployments.push(dep);
-    const phase = this.opts.deploymentPhaseMs;
     const outcome: DeploymentOutcome = s.outcomes.get(app.uuid) ?? s.outcomes.get("*") ?? "success";
-    this.clock.after(phase, () => {
-      if (dep.status !== "queued") return;
-      dep.status = "in_progress";
-      dep.updated_at = this.stamp();
-      this.addLog(dep, `Starting deployment of ${app.name}.`);
-    });
-    this.clock.after(2 * phase, () => {
-      if (dep.status !== "in_progress") return;
-      const live = s.applications.find((a) => a.id === app.id);
-      dep.finished_at = this.stamp();
-      dep.updated_at = dep.finished_at;
-      if (outcome === "fail") {
-        dep.status = "failed";
-        this.addLog(dep, "Oops something is not okay, are you okay? 😢", "stderr");
-        this.addLog(dep, "Deployment failed. Removing the new version of your application.", "stderr");
-        // A failed rollout leaves the previous container (if any) as it was.
-        if (live && !live.status.startsWith("running")) live.status = "exited";
-        return;
-      }
+    this.depOutcome.set(dep.id, outcome);
+    this.pump(dep.server_id);
+    return { deployment: dep, skipped: false };
+  }
+
+  /** Deployments scheduled to leave the queue (a phase after a build slot became free). */
+  private starting = new Set<number>();
+  private depOutcome = new Map<number, DeploymentOutcome>();
+
+  /**
+   * Start queued deployments while the server has free build slots (settings.concurrent_builds,
+   * default 2). Deployments of the same application never run side by side.
+   */
+  pump(serverId: number): void {
+    const s = this.store;
+    const server = s.servers.find((x) => x.id === serverId);
+    const limit = Number(server?.settings.concurrent_builds ?? 2);
+    const active = s.deployments.filter(
+      (d) => d.server_id === serverId && (d.status === "in_progress" || this.starting.has(d.id)),
+    );
+    const waiting = s.deployments
+      .filter((d) => d.server_id === serverId && d.status === "queued" && !this.starting.has(d.id))
+      .sort((a, b) => a.id - b.id);
+    for (const d of waiting) {
+      if (active.length >= limit) break;
+      if (active.some((a) => a.application_id === d.application_id)) continue;
+      this.starting.add(d.id);
+      active.push(d);
+      this.clock.after(this.opts.deploymentPhaseMs, () => this.startDeployment(d));
+    }
+  }
+
+  private startDeployment(dep: Deployment): void {
+    this.starting.delete(dep.id);
+    if (dep.status !== "queued" || !this.store.deployments.includes(dep)) {
+      this.pump(dep.server_id);
+      return;
+    }
+    dep.status = "in_progress";
+    dep.updated_at = this.stamp();
+    this.addLog(dep, `Starting deployment of ${dep.application_name}.`);
+    this.clock.after(this.opts.deploymentPhaseMs, () => this.finishDeployment(dep));
+  }
+
+  private finishDeployment(dep: Deployment): void {
+    const s = this.store;
+    if (dep.status !== "in_progress" || !s.deployments.includes(dep)) {
+      this.pump(dep.server_id);
+      return;
+    }
+    const outcome = this.depOutcome.get(dep.id) ?? "success";
+    const live = s.applications.find((a) => a.id === dep.application_id);
+    dep.finished_at = this.stamp();
+    dep.updated_at = dep.finished_at;
+    if (outcome === "fail") {
+      dep.status = "failed";
+      this.addLog(dep, "Oops something is not okay, are you okay? 😢", "stderr");
+      this.addLog(dep, "Deployment failed. Removing the new version of your application.", "stderr");
+      // A failed rollout leaves the previous container (if any) as it was.
+      if (live && !live.status.startsWith("running")) live.status = "exited";
+    } else {
       dep.status = "finished";
       this.addLog(dep, "New container started.");
-      if (!live) return;
-      // The container status is reported by a later status check, not by the deployment itself
-      // (DESIGN: a finished deployment is not proof). One more phase until healthy/unhealthy.
-      live.status = "starting:unknown";
-      this.clock.after(phase, () => {
-        if (live.status !== "starting:unknown") return;
-        live.status = outcome === "unhealthy" ? "running:unhealthy" : "running:healthy";
-      });
-    });
-    return { deployment: dep, skipped: false };
+      if (live) {
+        // The container status is reported by a later status check, not by the deployment itself
+        // (DESIGN: a finished deployment is not proof). One more phase until healthy/unhealthy.
+        live.status = "starting:unknown";
+        this.clock.after(this.opts.deploymentPhaseMs, () => {
+          if (live.status !== "starting:unknown") return;
+          live.status = outcome === "unhealthy" ? "running:unhealthy" : "running:healthy";
+        });
+      }
+    }
+    this.pump(dep.server_id);
   }
 
   private addLog(dep: Deployment, output: string, type: "stdout" | "stderr" = "stdout"): void {

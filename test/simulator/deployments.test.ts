@@ -129,3 +129,30 @@ describe("POST /deploy (notes 4.8)", () => {
     expect(arr.status).toBe(500);
   });
 });
+
+describe("build slots (server settings.concurrent_builds = 2)", () => {
+  it("a third deployment waits in the queue until a slot frees; cancel frees a slot", async () => {
+    const p = await makeProject(sim, "slots");
+    const apps = [app];
+    for (let i = 0; i < 2; i++) apps.push((await makeApp(sim, p, { name: `extra-${i}` })).uuid);
+    const ids: string[] = [];
+    for (const a of apps)
+      ids.push((await call(sim, "POST", `/applications/${a}/start`)).body.deployment_uuid);
+    sim.control.step(PHASE);
+    expect(await Promise.all(ids.map(async (id) => (await dep(id)).status))).toEqual([
+      "in_progress",
+      "in_progress",
+      "queued",
+    ]);
+    const cancel = await call(sim, "POST", `/deployments/${ids[0]}/cancel`);
+    expect(cancel.body).toEqual({
+      message: "Deployment cancelled successfully.",
+      deployment_uuid: ids[0],
+      status: "cancelled-by-user",
+    });
+    expect((await call(sim, "POST", `/deployments/${ids[0]}/cancel`)).status).toBe(400);
+    sim.control.step(PHASE);
+    expect((await dep(ids[1] as string)).status).toBe("finished");
+    expect((await dep(ids[2] as string)).status).toBe("in_progress");
+  });
+});

@@ -148,6 +148,7 @@ export const deploymentRoutes: Route[] = [
         return message(400, `Deployment cannot be cancelled. Current status: ${dep.status}`);
       dep.status = "cancelled-by-user";
       dep.finished_at = ctx.core.stamp();
+      ctx.core.pump(dep.server_id);
       return json(200, {
         message: "Deployment cancelled successfully.",
         deployment_uuid: dep.deployment_uuid,

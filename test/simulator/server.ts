@@ -162,6 +162,7 @@ export class SimServer {
           headers: { ...headers, "Content-Type": "text/plain" },
         };
       }
+      body = htmlUnlessJsonAccepted(req, body);
       send(res, body);
       finish(body.status);
       return;
@@ -174,6 +175,7 @@ export class SimServer {
       this.log(`simulator: handler error ${(e as Error).stack ?? e}`);
       reply = SERVER_ERROR;
     }
+    reply = htmlUnlessJsonAccepted(req, reply);
     if (fault?.kind === "dropAfterCommit") {
       finish(0);
       req.socket.destroy();
@@ -373,6 +375,26 @@ function faultFromJson(f: Record<string, unknown>): Fault {
   if (kind !== "latency" && kind !== "status" && kind !== "reset" && kind !== "dropAfterCommit")
     throw new Error(`unknown fault kind ${String(kind)}`);
   return { ...(f as object), match: match ? { method: match.method, path } : undefined } as Fault;
+}
+
+/**
+ * Framework-generated errors (throttle 429, unhandled 500) are HTML pages unless the client sends
+ * `Accept: application/json` (notes 2.1). Controller answers are always JSON.
+ */
+function htmlUnlessJsonAccepted(req: IncomingMessage, reply: Reply): Reply {
+  const accept = String(req.headers.accept ?? "");
+  if (/[/+]json\b/i.test(accept)) return reply;
+  const msg = (reply.json as { message?: unknown } | undefined)?.message;
+  const framework =
+    (reply.status === 429 && msg === "Too Many Attempts.") ||
+    (reply.status === 500 && msg === "Server Error");
+  if (!framework) return reply;
+  const title = reply.status === 429 ? "Too Many Requests" : "Server Error";
+  return {
+    status: reply.status,
+    text: `<!DOCTYPE html><html><head><title>${title}</title></head><body>${reply.status} | ${title}</body></html>`,
+    headers: { ...(reply.headers ?? {}), "Content-Type": "text/html; charset=UTF-8" },
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
