@@ -14,7 +14,13 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_.]{0,254}$/;
 export const EnvVarsInputsSchema = z
   .object({
     applicationUuid: z.string().min(1),
-    variables: z.record(z.string().regex(KEY, "a letter or _, then letters, digits, _ or ."), z.string()),
+    variables: z.record(
+      z.string().regex(KEY, "a letter or _, then letters, digits, _ or ."),
+      // Coolify trims values on write (notes 4.6): a value that depends on its edges would drift.
+      z
+        .string()
+        .refine((v) => v === v.trim(), "starts or ends with white space, which Coolify trims away; trim it"),
+    ),
     /** Keys that are also passed to the image build (build-time); all are available at run time. */
     buildtime: z.array(z.string()).default([]),
   })
@@ -25,16 +31,6 @@ export const EnvVarsInputsSchema = z
           code: "custom",
           path: ["buildtime"],
           message: `${k} is not one of the declared variables`,
-        });
-      }
-    }
-    for (const [k, value] of Object.entries(v.variables)) {
-      // Coolify trims values on write (notes 4.6); a value that depends on its edges would drift.
-      if (value !== value.trim()) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["variables", k],
-          message: "starts or ends with white space, which Coolify trims away; trim it",
         });
       }
     }

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Props } from "../../providers/coolify/src/provider/types";
+import { applicationImpl } from "../../providers/coolify/src/resources/application";
+import { envVarsImpl } from "../../providers/coolify/src/resources/env-vars";
+import { projectImpl } from "../../providers/coolify/src/resources/project";
+import { checked, create, type ProviderSim, requestsDuring, startProviderSim, useToken } from "./harness";
+
+describe("EnvVars", () => {
+  let p: ProviderSim;
+  let appUuid: string;
+
+  beforeAll(async () => {
+    p = await startProviderSim();
+    const project = await create(projectImpl, { name: "envs", owner: "t/dev/envs" });
+    const app = await create(applicationImpl, {
+      projectUuid: project.id,
+      environment: "production",
+      serverUuid: p.serverUuid,
+      name: "envs-app",
+      source: { type: "dockerimage", image: "ghcr.io/example/agent:1.7.2" },
+      port: 3000,
+      owner: "t/dev/envs-app",
+    });
+    appUuid = app.id;
+  });
+  afterAll(async () => p.close());
+
+  const productionValues = async () => {
+    const res = await fetch(`${p.sim.apiUrl}/applications/${appUuid}/envs`, {
+      headers: { authorization: `Bearer ${p.sim.rootToken}`, accept: "application/json" },
+    });
+    const list = (await res.json()) as {
+      key: string;
+      value: string;
+      is_preview: boolean;
+      is_buildtime: boolean;
+    }[];
+    return Object.fromEntries(list.filter((e) => !e.is_preview).map((e) => [e.key, e.value]));
+  };
+
+  it("checks keys and build-time names", async () => {
+    const r = await envVarsImpl.check(
+      {},
+      { applicationUuid: appUuid, variables: { "1BAD": "x", OK: " padded" } },
+    );
+    expect(r.failures.map((f) => f.property).sort()).toEqual(["variables.1BAD", "variables.OK"]);
+    const b = await envVarsImpl.check(
+      {},
+      { applicationUuid: appUuid, variables: { OK: "x" }, buildtime: ["NOPE"] },
+    );
+    expect(b.failures).toEqual([
+      { property: "buildtime", reason: "NOPE is not one of the declared variables" },
+    ]);
+  });
+
+  it("writes the whole set in one bulk call and keeps no value in its outputs", async () => {
+    const inputs = {
+      applicationUuid: appUuid,
+      variables: { OPENAI_API_KEY: "sk-test-123", LOG_LEVEL: "info" },
+    };
+    const holder: { c?: { id: string; outs: Props } } = {};
+    const reqs = await requestsDuring(p.sim, async () => {
+      holder.c = await create(envVarsImpl, inputs);
+    });
+    expect(reqs).toEqual([`PATCH /api/v1/applications/${appUuid}/envs/bulk`]);
+    const c = holder.c as { id: string; outs: Props };
+    expect(JSON.stringify(c.outs)).not.toContain("sk-test-123");
+    expect(await productionValues()).toMatchObject({ OPENAI_API_KEY: "sk-test-123", LOG_LEVEL: "info" });
+    expect((await envVarsImpl.diff(c.id, c.outs, await checked(envVarsImpl, inputs))).changes).toBe(false);
+
+    // A changed value: one write, of that key only.
+    const changed = await checked(envVarsImpl, {
+      ...inputs,
+      variables: { ...inputs.variables, LOG_LEVEL: "debug" },
+    });
+    expect((await envVarsImpl.diff(c.id, c.outs, changed)).changes).toBe(true);
+    const upd = await requestsDuring(p.sim, async () => {
+      holder.c = { id: c.id, outs: (await envVarsImpl.update(c.id, c.outs, changed)).outs };
+    });
+    expect(upd).toEqual([`PATCH /api/v1/applications/${appUuid}/envs/bulk`]);
+    expect((await productionValues()).LOG_LEVEL).toBe("debug");
+    expect(holder.c?.outs.digest).not.toBe(c.outs.digest);
+  });
+
+  it("owns only its keys: leaves hand-made variables alone and removes dropped ones", async () => {
+    await fetch(`${p.sim.apiUrl}/applications/${appUuid}/envs`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${p.sim.rootToken}`,
+        "content-type": "application/json",
+        accept: "application/json",
+      },
+      body: JSON.stringify({ key: "BY_HAND", value: "keep me" }),
+    });
+    const c = await create(envVarsImpl, { applicationUuid: appUuid, variables: { A: "1", B: "2" } });
+    const dropB = await checked(envVarsImpl, { applicationUuid: appUuid, variables: { A: "1" } });
+    await envVarsImpl.update(c.id, c.outs, dropB);
+    const values = await productionValues();
+    expect(values.B).toBeUndefined();
+    expect(values.BY_HAND).toBe("keep me");
+    await envVarsImpl.delete(c.id, { ...c.outs, keys: ["A"] });
+    const after = await productionValues();
+    expect(after.A).toBeUndefined();
+    expect(after.BY_HAND).toBe("keep me");
+  });
+
+  it("detects a value changed out of band with a sensitive token; a weak token keeps the stored hash", async () => {
+    const c = await create(envVarsImpl, { applicationUuid: appUuid, variables: { DRIFT: "v1" } });
+    await fetch(`${p.sim.apiUrl}/applications/${appUuid}/envs`, {
+      method: "PATCH",
+      headers: {
+        authorization: `Bearer ${p.sim.rootToken}`,
+        "content-type": "application/json",
+        accept: "application/json",
+      },
+      body: JSON.stringify({ key: "DRIFT", value: "tampered", is_preview: false, is_literal: true }),
+    });
+    const inputs = await checked(envVarsImpl, { applicationUuid: appUuid, variables: { DRIFT: "v1" } });
+    const sensitive = await envVarsImpl.read(c.id, c.outs);
+    expect((await envVarsImpl.diff(c.id, sensitive.props as Props, inputs)).changes).toBe(true);
+
+    useToken(p.sim.control.createToken({ abilities: ["read", "write", "deploy"] }));
+    try {
+      const weak = await envVarsImpl.read(c.id, c.outs);
+      expect((await envVarsImpl.diff(c.id, weak.props as Props, inputs)).changes).toBe(false);
+    } finally {
+      useToken(p.sim.rootToken);
+    }
+  });
+});
