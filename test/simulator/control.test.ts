@@ -156,3 +156,10 @@ describe("HTTP control surface /_sim/", () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe("GET /_sim/info", () => {
+  it("gives the root token to a process that did not start the simulator", async () => {
+    const r = await call(sim, "GET", "/_sim/info", undefined, { token: null });
+    expect(r.body).toMatchObject({ rootToken: sim.rootToken, version: "4.3.11" });
+  });
+});

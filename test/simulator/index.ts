@@ -28,7 +28,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (openapiPath) {
     validator = OpenApiValidator.load(openapiPath);
   } else {
-    console.warn("coolify simulator: no OpenAPI document found, request validation is off");
+    console.warn("coolify simulator: OpenAPI request validation is off (no document, or openapiPath: null)");
   }
   const core = new Core(
     {

@@ -319,6 +319,12 @@ export class SimServer {
     try {
       const route = `${method} ${path.replace(/\/+$/, "")}`;
       switch (route) {
+        case "GET /_sim/info":
+          return json(200, {
+            rootToken: this.core.rootToken,
+            version: this.core.opts.version,
+            validation: !!this.core.validator,
+          });
         case "POST /_sim/reset":
           c.reset();
           return json(200, { ok: true });
