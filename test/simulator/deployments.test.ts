@@ -156,3 +156,25 @@ describe("build slots (server settings.concurrent_builds = 2)", () => {
     expect((await dep(ids[2] as string)).status).toBe("in_progress");
   });
 });
+
+describe("instant_deploy", () => {
+  it("on create and on PATCH queues a deployment; PATCH during a running one is skipped with 200 message", async () => {
+    const p = await makeProject(sim, "instant");
+    const a = await makeApp(sim, p, { instant_deploy: true });
+    const hist = await call(sim, "GET", `/deployments/applications/${a.uuid}`);
+    expect(hist.body.count).toBe(1);
+    const patch = await call(sim, "PATCH", `/applications/${a.uuid}`, {
+      name: "x-renamed",
+      instant_deploy: true,
+    });
+    expect(patch.status).toBe(200);
+    expect(patch.body).toEqual({ message: "Deployment already queued for this commit." });
+    sim.control.step(3 * PHASE);
+    const again = await call(sim, "PATCH", `/applications/${a.uuid}`, {
+      name: "x-renamed-2",
+      instant_deploy: true,
+    });
+    expect(again.body).toEqual({ uuid: a.uuid });
+    expect((await call(sim, "GET", `/deployments/applications/${a.uuid}`)).body.count).toBe(2);
+  });
+});
