@@ -4,6 +4,7 @@
 export * as api from "./client";
 export { configureProvider, implementationOf } from "./provider/registry";
 export * from "./resources/application";
+export * from "./resources/certificate-check";
 export * from "./resources/deployment";
 export * from "./resources/env-vars";
 export * from "./resources/postgres-database";

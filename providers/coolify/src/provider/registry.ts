@@ -1,4 +1,5 @@
 import { applicationImpl } from "../resources/application";
+import { certificateCheckImpl } from "../resources/certificate-check";
 import { deploymentImpl } from "../resources/deployment";
 import { envVarsImpl } from "../resources/env-vars";
 import { postgresDatabaseImpl } from "../resources/postgres-database";
@@ -12,6 +13,7 @@ const implementations: Record<string, ResourceImpl> = {
   PostgresDatabase: postgresDatabaseImpl,
   EnvVars: envVarsImpl,
   Deployment: deploymentImpl,
+  CertificateCheck: certificateCheckImpl,
 };
 
 /** Called by the serialized shims (provider/shim.ts) in the provider process. */
