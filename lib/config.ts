@@ -99,6 +99,12 @@ export interface StackConfig {
   registryPassword?: pulumi.Output<string>;
   protect: boolean;
   adopt: boolean;
+  /**
+   * How `pulumi up` reaches the agents for the smoke test and the TLS check: `connectTo`
+   * ("host:port") instead of DNS, and a PEM CA to trust besides the system ones. For one server
+   * behind DNS, a private CA, and the simulator.
+   */
+  network: { connectTo?: string; caCertificate?: string };
   /** Things that are allowed but probably unintended; readStackConfig logs them as warnings. */
   warnings: string[];
 }
@@ -195,6 +201,8 @@ export const KNOWN_KEYS = [
   "registryPassword",
   "protect",
   "adopt",
+  "connectTo",
+  "caCertificate",
 ] as const;
 
 export const SECRET_KEYS = [
@@ -664,6 +672,19 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     );
   }
   const server = { uuid: str("serverUuid"), destinationUuid: str("destinationUuid") };
+  const network = stripUndefined({ connectTo: str("connectTo"), caCertificate: str("caCertificate") });
+  if (
+    network.connectTo !== undefined &&
+    !/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(network.connectTo)
+  ) {
+    problems.add(ns("connectTo"), "", "must be host:port, e.g. 203.0.113.7:443 — or remove it to use DNS");
+  }
+  if (
+    network.caCertificate !== undefined &&
+    !network.caCertificate.trim().startsWith("-----BEGIN CERTIFICATE-----")
+  ) {
+    problems.add(ns("caCertificate"), "", "must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)");
+  }
 
   // Database.
   const modeValue = values.databaseMode ?? "full";
@@ -1001,6 +1022,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     modelKeys,
     protect,
     adopt,
+    network,
     warnings,
   };
   if (registryPassword) result.registryPassword = registryPassword;

@@ -9,7 +9,10 @@ describe("Project", () => {
   });
   afterAll(async () => p.close());
 
-  const base = { name: "eliza agents", description: "agents for tests", owner: "proj/dev/agents" };
+  let base: Record<string, unknown>;
+  beforeAll(() => {
+    base = { name: "eliza agents", description: "agents for tests", owner: "proj/dev/agents", serverUuid: p.serverUuid };
+  });
 
   it("rejects bad input naming the property", async () => {
     const r = await projectImpl.check({}, { name: "x", environment: "Prod!", owner: "o" });
@@ -87,6 +90,16 @@ describe("Project", () => {
     const adopted = await create(projectImpl, { name: "hand made", owner: "proj/dev/hm", adopt: true });
     expect(adopted.id).toBe(uuid);
     await projectImpl.delete(uuid, adopted.outs);
+  });
+
+  it("finds the server when none is declared, with one extra request", async () => {
+    const { serverUuid: _declared, ...undeclared } = base;
+    const reqs = await requestsDuring(p.sim, async () => {
+      const c = await create(projectImpl, { ...undeclared, owner: "proj/dev/found" });
+      expect(c.outs.serverUuid).toBe(p.serverUuid);
+      await projectImpl.delete(c.id, c.outs);
+    });
+    expect(reqs.filter((r) => r === "GET /api/v1/servers")).toHaveLength(1);
   });
 
   it("creates a non-default environment", async () => {

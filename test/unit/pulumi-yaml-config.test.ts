@@ -5,12 +5,13 @@ import YAML from "yaml";
 import { KNOWN_KEYS, parseStackConfig, SECRET_KEYS } from "../../lib/config";
 
 const root = path.resolve(__dirname, "../..");
-const block = YAML.parse(readFileSync(path.join(root, "lib/pulumi-yaml-config.yaml"), "utf8")) as Record<
-  string,
-  Record<string, unknown>
->;
+const block = (
+  YAML.parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, Record<string, unknown>>;
+  }
+).config as Record<string, Record<string, unknown>>;
 
-describe("lib/pulumi-yaml-config.yaml", () => {
+describe("Pulumi.yaml config schema", () => {
   it("declares every known key except the structured agents list", () => {
     const declared = Object.keys(block).map((k) => k.replace(/^eliza-coolify:/, ""));
     expect(declared.sort()).toEqual(KNOWN_KEYS.filter((k) => k !== "agents").sort());

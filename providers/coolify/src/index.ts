@@ -3,9 +3,11 @@
 // (Project, Application, ...) share names with the resource classes.
 export * as api from "./client";
 export { configureProvider, implementationOf } from "./provider/registry";
+export * from "./resources/agent-smoke-test";
 export * from "./resources/application";
 export * from "./resources/certificate-check";
 export * from "./resources/deployment";
 export * from "./resources/env-vars";
 export * from "./resources/postgres-database";
 export * from "./resources/project";
+export * from "./resources/random-secret";

@@ -1,9 +1,11 @@
+import { agentSmokeTestImpl } from "../resources/agent-smoke-test";
 import { applicationImpl } from "../resources/application";
 import { certificateCheckImpl } from "../resources/certificate-check";
 import { deploymentImpl } from "../resources/deployment";
 import { envVarsImpl } from "../resources/env-vars";
 import { postgresDatabaseImpl } from "../resources/postgres-database";
 import { projectImpl } from "../resources/project";
+import { randomSecretImpl } from "../resources/random-secret";
 import { setConfiguredCredentials } from "./context";
 import type { ResourceImpl } from "./types";
 
@@ -13,6 +15,8 @@ const implementations: Record<string, ResourceImpl> = {
   PostgresDatabase: postgresDatabaseImpl,
   EnvVars: envVarsImpl,
   Deployment: deploymentImpl,
+  RandomSecret: randomSecretImpl,
+  AgentSmokeTest: agentSmokeTestImpl,
   CertificateCheck: certificateCheckImpl,
 };
 

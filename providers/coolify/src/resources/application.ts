@@ -14,11 +14,16 @@ const MEMORY = /^\d+(\.\d+)?[bkmg]?$/i;
 const CPUS = /^\d+(\.\d+)?$/;
 
 /** A prebuilt image, pinned: a tag other than "latest" or a digest. */
-const DockerImageSource = z.object({
-  type: z.literal("dockerimage"),
-  image: z.string().min(1),
-  tag: z.string().min(1),
-});
+const DockerImageSource = z
+  .object({
+    type: z.literal("dockerimage"),
+    image: z.string().min(1),
+    tag: z.string().min(1).optional(),
+  })
+  .refine((s) => s.tag !== undefined || s.image.includes("@sha256:"), {
+    path: ["tag"],
+    message: "give a tag (image:1.2.3) or a digest (image@sha256:...)",
+  });
 /** A Dockerfile's text; Coolify builds it. */
 const DockerfileSource = z.object({
   type: z.literal("dockerfile"),
@@ -229,7 +234,8 @@ function fromApi(app: ApiApplication, old: ApplicationInputs): ApplicationInputs
   const source = { ...old.source } as ApplicationInputs["source"];
   if (source.type === "dockerimage") {
     source.image = app.docker_registry_image_name ?? source.image;
-    source.tag = app.docker_registry_image_tag ?? source.tag;
+    // Coolify stores tag "latest" next to a digest; a digest pins the image by itself.
+    if (!source.image.includes("@sha256:")) source.tag = app.docker_registry_image_tag ?? source.tag;
   } else if (source.type === "public") {
     // github.com repositories are stored as owner/repo (notes P31).
     const stored = app.git_repository ?? "";

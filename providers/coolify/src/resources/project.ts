@@ -26,6 +26,8 @@ export const ProjectInputsSchema = z.object({
     .string()
     .regex(ENV_NAME, "lower-case letters, digits and - _ . (Coolify lower-cases environment names)")
     .default("production"),
+  /** The server the stack deploys to; found by asking Coolify when not given. */
+  serverUuid: z.string().min(1).optional(),
   owner: z.string().min(1),
   adopt: z.boolean().default(false),
 });
@@ -37,8 +39,31 @@ export interface ProjectArgs {
   description?: pulumi.Input<string>;
   /** The environment the stack's resources go in; created when it is not `production`. */
   environment?: pulumi.Input<string>;
+  /** The server to deploy to. Omitted: the only server Coolify has (one extra request at create). */
+  serverUuid?: pulumi.Input<string>;
   /** Take over an existing project of the same name that this program did not create. */
   adopt?: pulumi.Input<boolean>;
+}
+
+/** The declared server, or the only usable one Coolify has. */
+async function resolveServer(client: CoolifyClient, declared: string | undefined): Promise<string> {
+  if (declared) return declared;
+  const servers = await client.request<{ uuid: string; name?: string; is_usable?: boolean }[]>(
+    "GET",
+    "/servers",
+  );
+  const usable = servers.filter((s) => s.is_usable !== false);
+  if (usable.length === 1) return (usable[0] as { uuid: string }).uuid;
+  const list = servers.map(
+    (s) => `${s.uuid} (${s.name ?? "unnamed"}${s.is_usable === false ? ", not usable" : ""})`,
+  );
+  throw new CoolifyError(
+    "configuration",
+    usable.length === 0
+      ? `Coolify has no usable server${list.length ? `: ${list.join(", ")}` : ""}. Add or validate one in Coolify.`
+      : `Coolify has ${usable.length} usable servers: ${list.join(", ")}. Choose one with ` +
+          "`pulumi config set eliza-coolify:serverUuid <uuid>`.",
+  );
 }
 
 const UPDATABLE = ["name", "description"] as const;
@@ -64,6 +89,8 @@ export const projectImpl: ResourceImpl = {
 
   async diff(_id, olds, news) {
     const changed = changedKeys(olds, news, [...UPDATABLE, "environment"]);
+    // A newly declared server changes only this output (and, through it, the apps: replace there).
+    if (news.serverUuid !== undefined && news.serverUuid !== olds.serverUuid) changed.push("serverUuid");
     // Moving a stack to another environment would move every resource in it: replace.
     const replaces = changed.includes("environment") ? ["environment"] : [];
     return { changes: changed.length > 0, replaces };
@@ -111,7 +138,8 @@ export const projectImpl: ResourceImpl = {
       }
     }
     await ensureEnvironment(client, uuid, inputs.environment);
-    return { id: uuid, outs: { ...inputs, uuid } };
+    const serverUuid = await resolveServer(client, inputs.serverUuid);
+    return { id: uuid, outs: { ...inputs, uuid, serverUuid } };
   },
 
   async read(id, props) {
@@ -134,7 +162,8 @@ export const projectImpl: ResourceImpl = {
         description: withMarker(inputs.description, inputs.owner),
       });
     }
-    return { outs: { ...inputs, uuid: id } };
+    const serverUuid = inputs.serverUuid ?? (olds.serverUuid as string | undefined);
+    return { outs: { ...inputs, uuid: id, serverUuid: await resolveServer(client, serverUuid) } };
   },
 
   async delete(id) {
@@ -160,12 +189,15 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly uuid: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly environment: pulumi.Output<string>;
+  /** The declared server, or the one found at create. */
+  declare readonly serverUuid: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Props = {
       ...args,
       owner: ownerKey([pulumi.getProject(), pulumi.getStack(), name]),
       uuid: undefined,
+      serverUuid: args.serverUuid,
     };
     super(makeShim("Project"), name, props, opts, "coolify", "Project");
   }

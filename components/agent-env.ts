@@ -1,0 +1,43 @@
+import type { AgentConfig } from "../lib/config";
+import { BASE_URL_ENV, MODEL_KEY_CONFIG } from "../lib/config";
+
+/** The port the agent image listens on (SERVER_PORT) and the proxy forwards to. */
+export const AGENT_PORT = 3000;
+
+/**
+ * Settings every deployed agent gets (notes/elizaos.md sections 2 and 6): production mode, no
+ * web UI (the API is token-protected, the UI would not be), JSON logs for Coolify's log view,
+ * and no runtime `bun add` of missing plugins: the image carries its plugins, and a container
+ * that installs packages at start is neither reproducible nor offline-safe.
+ */
+export const AGENT_BASE_ENV: Readonly<Record<string, string>> = {
+  NODE_ENV: "production",
+  SERVER_PORT: String(AGENT_PORT),
+  SERVER_HOST: "0.0.0.0",
+  ELIZA_UI_ENABLE: "false",
+  ELIZA_NO_PLUGIN_AUTO_INSTALL: "true",
+  LOG_JSON_FORMAT: "true",
+};
+
+/**
+ * The plain (non-secret) part of an agent's environment. Secrets (database URL, model key, API
+ * token, salt) are added by the component as Pulumi secrets.
+ */
+export function plainAgentEnv(agent: AgentConfig): Record<string, string> {
+  const env: Record<string, string> = {
+    ...AGENT_BASE_ENV,
+    LOG_LEVEL: agent.logLevel,
+    // The character goes in as JSON, so the stack's character file is what runs whatever the
+    // image carries (agent/src/characters.ts reads it).
+    AGENT_CHARACTER_JSON: JSON.stringify(agent.character),
+    ...agent.env,
+  };
+  const baseUrlVar = BASE_URL_ENV[agent.modelProvider];
+  if (agent.modelBaseUrl && baseUrlVar) env[baseUrlVar] = agent.modelBaseUrl;
+  return env;
+}
+
+/** The env var that carries the model provider's key, or undefined (ollama needs none). */
+export function modelKeyEnv(agent: AgentConfig): string | undefined {
+  return agent.modelProvider === "ollama" ? undefined : MODEL_KEY_CONFIG[agent.modelProvider].env;
+}

@@ -1,0 +1,249 @@
+import {
+  AgentSmokeTest,
+  Application,
+  Deployment,
+  EnvVars,
+  type Project,
+  RandomSecret,
+} from "@eliza-coolify/coolify";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { AgentConfig } from "../lib/config";
+import { parseImageReference } from "../lib/config";
+import { AGENT_PORT, modelKeyEnv, plainAgentEnv } from "./agent-env";
+import { TlsDomain } from "./tls-domain";
+
+/** How to reach the agent from where `pulumi up` runs, for the smoke test and the TLS check. */
+export interface AgentNetworkOptions {
+  /** "host:port" to connect to instead of the domain's address (one server behind DNS; tests). */
+  connectTo?: string;
+  /** A PEM CA certificate to trust besides the system ones (a private CA; tests). */
+  caCertificate?: string;
+}
+
+export interface ElizaAgentArgs {
+  agent: AgentConfig;
+  project: Project;
+  destinationUuid?: pulumi.Input<string>;
+  /** postgres:// URL (secret) of a database with pgvector. */
+  databaseUrl: pulumi.Input<string>;
+  /** The model provider's API key (secret); none for ollama. */
+  modelKey?: pulumi.Input<string>;
+  /** For `build` sources that push to a registry. */
+  registryPassword?: pulumi.Input<string>;
+  adopt?: boolean;
+  network?: AgentNetworkOptions;
+}
+
+/**
+ * One ElizaOS agent on Coolify: its application, its environment (secrets included), a
+ * deployment that waits for running:healthy, an optional TLS domain proven to serve a valid
+ * certificate, and a smoke test that sends a chat message and expects a reply.
+ */
+export class ElizaAgent extends pulumi.ComponentResource {
+  /** The public URL, or "" when the agent has no domain. */
+  public readonly url: pulumi.Output<string>;
+  public readonly applicationUuid: pulumi.Output<string>;
+  public readonly deploymentUuid: pulumi.Output<string>;
+  /** ELIZA_SERVER_AUTH_TOKEN: send it as X-API-KEY to call the agent's API (secret). */
+  public readonly apiToken: pulumi.Output<string>;
+  /** The agent's answer to the smoke test message, when a smoke test ran. */
+  public readonly smokeTestReply: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ElizaAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("eliza-coolify:index:ElizaAgent", name, {}, opts);
+    const parent = this;
+    const { agent } = args;
+
+    const apiToken = new RandomSecret(`${name}-api-token`, { length: 48 }, { parent });
+    const secretSalt = new RandomSecret(`${name}-secret-salt`, { length: 64 }, { parent });
+    const image = imageSource(parent, name, agent, args.registryPassword);
+    const app = createApplication(parent, name, args, image.source);
+    const envVars = createEnvVars(parent, name, args, app, apiToken, secretSalt);
+    const deployment = createDeployment(parent, name, agent, app, envVars, image.ref);
+    const tls = agent.domain
+      ? new TlsDomain(`${name}-tls`, { url: agent.domain, deployment, ...args.network }, { parent })
+      : undefined;
+    const smoke = createSmokeTest(parent, name, args, app, deployment, envVars, apiToken, tls);
+
+    this.url = app.url;
+    this.applicationUuid = app.uuid;
+    this.deploymentUuid = deployment.deploymentUuid;
+    this.apiToken = pulumi.secret(apiToken.value);
+    this.smokeTestReply = smoke ? smoke.reply : pulumi.output(undefined);
+    this.registerOutputs({
+      url: this.url,
+      applicationUuid: this.applicationUuid,
+      deploymentUuid: this.deploymentUuid,
+      apiToken: this.apiToken,
+      smokeTestReply: this.smokeTestReply,
+    });
+  }
+}
+
+type AppSource =
+  | { type: "dockerimage"; image: pulumi.Input<string>; tag?: pulumi.Input<string> }
+  | {
+      type: "public";
+      repository: string;
+      branch: string;
+      buildPack: "dockerfile";
+      dockerfileLocation: string;
+      baseDirectory: string;
+    };
+
+/** What Coolify runs, and a reference that changes whenever the image does (a deploy trigger). */
+function imageSource(
+  parent: pulumi.Resource,
+  name: string,
+  agent: AgentConfig,
+  registryPassword: pulumi.Input<string> | undefined,
+): { source: AppSource; ref: pulumi.Input<string> } {
+  const src = agent.source;
+  if (src.type === "image") {
+    const ref = parseImageReference(src.image);
+    return ref.digest
+      ? { source: { type: "dockerimage", image: `${ref.name}@${ref.digest}` }, ref: src.image }
+      : { source: { type: "dockerimage", image: ref.name, tag: ref.tag }, ref: src.image };
+  }
+  if (src.type === "git") {
+    // Coolify clones and builds; it rebuilds on every deployment, so the ref is the branch.
+    return {
+      source: {
+        type: "public",
+        repository: src.repository,
+        branch: src.branch,
+        buildPack: "dockerfile",
+        dockerfileLocation: src.dockerfileLocation,
+        baseDirectory: src.baseDirectory,
+      },
+      ref: `${src.repository}#${src.branch}`,
+    };
+  }
+  // build: docker builds and pushes here; Coolify pulls the pushed image by digest.
+  const built = new docker.Image(
+    `${name}-image`,
+    {
+      imageName: src.imageName,
+      build: {
+        context: src.context,
+        dockerfile: `${src.context}/${src.dockerfile}`,
+        platform: "linux/amd64",
+      },
+      registry: src.registry
+        ? { server: src.registry.server, username: src.registry.username, password: registryPassword }
+        : undefined,
+    },
+    { parent },
+  );
+  return { source: { type: "dockerimage", image: built.repoDigest }, ref: built.repoDigest };
+}
+
+function createApplication(
+  parent: pulumi.Resource,
+  name: string,
+  args: ElizaAgentArgs,
+  source: AppSource,
+): Application {
+  const { agent } = args;
+  return new Application(
+    `${name}-app`,
+    {
+      projectUuid: args.project.uuid,
+      environment: args.project.environment,
+      serverUuid: args.project.serverUuid,
+      destinationUuid: args.destinationUuid,
+      name: agent.name,
+      description: `ElizaOS agent ${agent.character.name}`,
+      source,
+      port: AGENT_PORT,
+      // /health answers 200 only once an agent runs (503 with none), unlike /healthz.
+      healthCheck: { path: "/health", interval: 10, timeout: 5, retries: 5, startPeriod: 60 },
+      limits: agent.limits,
+      // ElizaOS closes its database pool on SIGTERM; give it time.
+      stopGracePeriod: 30,
+      domains: agent.domain ? [agent.domain] : [],
+      adopt: args.adopt,
+    },
+    { parent },
+  );
+}
+
+function createEnvVars(
+  parent: pulumi.Resource,
+  name: string,
+  args: ElizaAgentArgs,
+  app: Application,
+  apiToken: RandomSecret,
+  secretSalt: RandomSecret,
+): EnvVars {
+  const secrets: Record<string, pulumi.Input<string>> = {
+    POSTGRES_URL: args.databaseUrl,
+    ELIZA_SERVER_AUTH_TOKEN: apiToken.value,
+    SECRET_SALT: secretSalt.value,
+  };
+  const keyVar = modelKeyEnv(args.agent);
+  if (keyVar && args.modelKey) secrets[keyVar] = args.modelKey;
+  return new EnvVars(
+    `${name}-env`,
+    { applicationUuid: app.uuid, variables: { ...plainAgentEnv(args.agent), ...secrets } },
+    { parent },
+  );
+}
+
+function createDeployment(
+  parent: pulumi.Resource,
+  name: string,
+  agent: AgentConfig,
+  app: Application,
+  envVars: EnvVars,
+  imageRef: pulumi.Input<string>,
+): Deployment {
+  return new Deployment(
+    `${name}-deployment`,
+    {
+      applicationUuid: app.uuid,
+      // Every change that only a redeploy applies: image, environment, domains, limits.
+      triggers: {
+        image: imageRef,
+        env: envVars.digest,
+        domains: app.fqdn,
+        limits: `${agent.limits.memory}/${agent.limits.cpus}`,
+      },
+    },
+    { parent, dependsOn: [envVars] },
+  );
+}
+
+function createSmokeTest(
+  parent: pulumi.Resource,
+  name: string,
+  args: ElizaAgentArgs,
+  app: Application,
+  deployment: Deployment,
+  envVars: EnvVars,
+  apiToken: RandomSecret,
+  tls: TlsDomain | undefined,
+): AgentSmokeTest | undefined {
+  const { agent } = args;
+  if (!agent.smokeTest) return undefined;
+  if (!agent.domain) {
+    pulumi.log.warn(
+      `agent ${agent.name} has no domain, so no chat smoke test can reach it; give it a domain or set smokeTest: false`,
+      parent,
+    );
+    return undefined;
+  }
+  return new AgentSmokeTest(
+    `${name}-smoke-test`,
+    {
+      url: app.url,
+      authToken: apiToken.value,
+      agentName: agent.character.name,
+      triggers: { deployment: deployment.deploymentUuid, env: envVars.digest },
+      connectTo: args.network?.connectTo,
+      caCertificate: args.network?.caCertificate,
+    },
+    { parent, dependsOn: tls ? [deployment, tls] : [deployment] },
+  );
+}

@@ -1,0 +1,63 @@
+import { PostgresDatabase, type Project } from "@eliza-coolify/coolify";
+import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseConfig } from "../lib/config";
+
+export interface AgentDatabaseArgs {
+  config: DatabaseConfig;
+  project: Project;
+  destinationUuid?: pulumi.Input<string>;
+  adopt?: boolean;
+}
+
+/**
+ * The agents' PostgreSQL (with pgvector), in one of two variants:
+ * - full: a Coolify-managed database created here; protected from `pulumi destroy` when the
+ *   stack config says so (production);
+ * - slim: no database container; the agents use an existing Postgres given as a secret URL.
+ */
+export class AgentDatabase extends pulumi.ComponentResource {
+  /** postgres:// URL the agents connect with (secret). */
+  public readonly url: pulumi.Output<string>;
+  public readonly mode: "full" | "slim";
+  /** The Coolify database uuid, or undefined in slim mode. */
+  public readonly uuid: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: AgentDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("eliza-coolify:index:AgentDatabase", name, {}, opts);
+    this.mode = args.config.mode;
+    if (args.config.mode === "full") {
+      const db = createManagedDatabase(this, name, args, args.config);
+      this.url = pulumi.secret(db.internalUrl);
+      this.uuid = db.uuid;
+    } else {
+      this.url = pulumi.secret(args.config.url);
+      this.uuid = pulumi.output(undefined);
+    }
+    this.registerOutputs({ url: this.url, uuid: this.uuid });
+  }
+}
+
+function createManagedDatabase(
+  parent: AgentDatabase,
+  name: string,
+  args: AgentDatabaseArgs,
+  config: Extract<DatabaseConfig, { mode: "full" }>,
+): PostgresDatabase {
+  return new PostgresDatabase(
+    `${name}-postgres`,
+    {
+      projectUuid: args.project.uuid,
+      environment: args.project.environment,
+      serverUuid: args.project.serverUuid,
+      destinationUuid: args.destinationUuid,
+      name: `${name}-postgres`,
+      description: "ElizaOS agents' memory (PostgreSQL with pgvector)",
+      image: config.image,
+      limits: { memory: config.memory },
+      isPublic: false,
+      adopt: args.adopt,
+    },
+    // protect makes `pulumi destroy` refuse instead of dropping the agents' memory.
+    { parent, protect: config.protect },
+  );
+}

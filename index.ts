@@ -1,0 +1,63 @@
+// The program: read and validate the stack config once, then build the project, the database
+// and one ElizaAgent per configured agent, and export what users need to reach them.
+import { resolve } from "node:path";
+import { Project } from "@eliza-coolify/coolify";
+import * as pulumi from "@pulumi/pulumi";
+import { ElizaAgent } from "./components/agent";
+import { AgentDatabase } from "./components/database";
+import { readStackConfig } from "./lib/config";
+
+// dist/index.js -> the project root, where character files and build contexts are.
+const config = readStackConfig(resolve(__dirname, ".."));
+
+const project = new Project(
+  "project",
+  {
+    name: config.project.name,
+    description: config.project.description,
+    environment: config.project.environment,
+    serverUuid: config.server.uuid,
+    adopt: config.adopt,
+  },
+  { protect: config.protect },
+);
+
+const database = new AgentDatabase("agents-db", {
+  config: config.database,
+  project,
+  destinationUuid: config.server.destinationUuid,
+  adopt: config.adopt,
+});
+
+const agents = config.agents.map(
+  (agent) =>
+    new ElizaAgent(agent.name, {
+      agent,
+      project,
+      destinationUuid: config.server.destinationUuid,
+      databaseUrl: database.url,
+      modelKey: config.modelKeys[agent.modelProvider],
+      registryPassword: config.registryPassword,
+      adopt: config.adopt,
+      network: config.network,
+    }),
+);
+
+export const projectUuid = project.uuid;
+export const databaseMode = database.mode;
+export const databaseUuid = database.uuid;
+/** Per agent: its URL, ids, the smoke test's reply, and its API token (secret). */
+export const agentOutputs = Object.fromEntries(
+  agents.map((a, i) => [
+    config.agents[i]?.name,
+    {
+      url: a.url,
+      applicationUuid: a.applicationUuid,
+      deploymentUuid: a.deploymentUuid,
+      smokeTestReply: a.smokeTestReply,
+      apiToken: a.apiToken,
+    },
+  ]),
+);
+export const agentUrls = Object.fromEntries(agents.map((a, i) => [config.agents[i]?.name, a.url]));
+export const stack = pulumi.getStack();
