@@ -37,6 +37,8 @@ export class Core {
   store = new Store();
   clock = new VirtualClock();
   readonly rootToken: string;
+  /** Called when a deployment (re)starts an application's container (the data plane listens). */
+  onContainerStart?: (app: Application) => void;
 
   constructor(
     public opts: CoreOptions,
@@ -236,6 +238,7 @@ export class Core {
         // The container status is reported by a later status check, not by the deployment itself
         // (DESIGN: a finished deployment is not proof). One more phase until healthy/unhealthy.
         live.status = "starting:unknown";
+        this.onContainerStart?.(live);
         this.clock.after(this.opts.deploymentPhaseMs, () => {
           if (live.status !== "starting:unknown") return;
           live.status = outcome === "unhealthy" ? "running:unhealthy" : "running:healthy";

@@ -1,8 +1,15 @@
 // A stateful in-memory Coolify 4.3 for tests, the demo and benchmarks. It follows
 // /work/shared/notes/coolify-api.md (the running code, not the spec, where they differ).
-import { createServer, type Server as HttpServer } from "node:http";
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { createSecureContext, type SecureContext } from "node:tls";
+import { AgentPlane, type Scheme } from "./agent-plane";
 import { Core } from "./core";
 import { defaultOpenapiPath, OpenApiValidator } from "./openapi";
 import { SimServer } from "./server";
@@ -10,6 +17,7 @@ import type { Fault, Simulator, SimulatorControl, SimulatorOptions } from "./typ
 
 export type {
   Ability,
+  AgentBehaviour,
   DeploymentOutcome,
   Fault,
   FaultMatch,
@@ -19,6 +27,7 @@ export type {
   SimulatorOptions,
   SimulatorState,
   TeamRole,
+  TlsPem,
 } from "./types";
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -40,11 +49,21 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     validator,
   );
   const sim = new SimServer(core, (line) => console.error(line));
+  // The data plane logs into the same request log (entries marked plane: "agent").
+  const plane = new AgentPlane(core, (entry) => sim.st.log.push(entry));
+  core.onContainerStart = (app) => plane.containerStarted(app);
+  // SNI host -> certificate: the configured ones, then runtime overrides (setTlsCertificate).
+  const configuredCerts = new Map<string, SecureContext>();
+  for (const [h, pem] of Object.entries(opts.tls?.hosts ?? {}))
+    configuredCerts.set(h.toLowerCase(), createSecureContext(pem));
+  const certOverrides = new Map<string, SecureContext>();
 
   const control: SimulatorControl = {
     reset() {
       core.reset();
       sim.resetRuntime();
+      plane.reset();
+      certOverrides.clear();
     },
     createToken: (o) => core.createToken(o),
     setApiEnabled(enabled) {
@@ -68,16 +87,27 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     setClockSpeed: (factor) => core.clock.setSpeed(factor),
     step: (ms) => core.clock.step(ms),
+    setAgentBehaviour: (appUuid, behaviour) => plane.setBehaviour(appUuid, behaviour),
+    setTlsCertificate(host, pem) {
+      if (!opts.tls) throw new Error("setTlsCertificate needs the tls option");
+      if (pem) certOverrides.set(host.toLowerCase(), createSecureContext(pem));
+      else certOverrides.delete(host.toLowerCase());
+    },
   };
   sim.control_ = control;
 
-  const server: HttpServer = createServer((req, res) => {
-    sim.handle(req, res).catch((e) => {
+  // One handler for both listeners: the proxy's requests (app domains) go to the data plane,
+  // the rest to the Coolify API as before.
+  const handler = (scheme: Scheme) => (req: IncomingMessage, res: ServerResponse) => {
+    const run = plane.claims(req, scheme) ? plane.handle(req, res, scheme) : sim.handle(req, res);
+    run.catch((e) => {
       console.error("coolify simulator:", e);
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ message: "Server Error" }));
     });
-  });
+  };
+
+  const server: HttpServer = createServer(handler("http"));
   server.keepAliveTimeout = 5_000;
   await listen(server, opts.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
@@ -86,23 +116,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   let tlsServer: HttpsServer | undefined;
   let tlsPort: number | undefined;
   if (opts.tls) {
-    // Serves application https domains: 200 when the Host matches a running app's https fqdn.
-    tlsServer = createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
-      core.clock.tick();
-      const hostName = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
-      const app = core.store.applications.find(
-        (a) =>
-          a.status.startsWith("running") &&
-          (a.fqdn ?? "").split(",").some((d) => /^https:\/\//.test(d) && new URL(d).hostname === hostName),
-      );
-      if (app) {
-        res.writeHead(200, { "Content-Type": "text/plain" });
-        res.end(`ok ${app.uuid}\n`);
-      } else {
-        res.writeHead(404, { "Content-Type": "text/plain" });
-        res.end("404 page not found\n");
-      }
-    });
+    // The proxy's https side: application https domains, certificate chosen by SNI.
+    tlsServer = createHttpsServer(
+      {
+        cert: opts.tls.cert,
+        key: opts.tls.key,
+        SNICallback: (servername, cb) => {
+          const name = servername.toLowerCase();
+          cb(null, certOverrides.get(name) ?? configuredCerts.get(name));
+        },
+      },
+      handler("https"),
+    );
+    tlsServer.keepAliveTimeout = 5_000;
     await listen(tlsServer, 0, host);
     tlsPort = (tlsServer.address() as AddressInfo).port;
   }

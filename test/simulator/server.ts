@@ -9,7 +9,7 @@ import { databaseRoutes } from "./routes-databases";
 import { deploymentRoutes } from "./routes-deployments";
 import { projectRoutes } from "./routes-projects";
 import type { Token } from "./state";
-import type { Ability, DeploymentOutcome, Fault, RequestLogEntry, TeamRole } from "./types";
+import type { Ability, AgentBehaviour, DeploymentOutcome, Fault, RequestLogEntry, TeamRole } from "./types";
 
 const ROUTES: Route[] = [...projectRoutes, ...applicationRoutes, ...databaseRoutes, ...deploymentRoutes];
 
@@ -127,6 +127,7 @@ export class SimServer {
       status: 0,
       at: started,
       durationMs: 0,
+      plane: "api",
     };
     const finish = (status: number) => {
       entry.status = status;
@@ -357,6 +358,21 @@ export class SimServer {
         case "POST /_sim/deployment-outcome":
           c.setDeploymentOutcome(String(body.appUuid ?? "*"), body.outcome as DeploymentOutcome);
           return json(200, { ok: true });
+        case "POST /_sim/agent-behaviour": {
+          const { appUuid, ...behaviour } = body;
+          if (typeof appUuid !== "string" || !appUuid) throw new Error("appUuid is required");
+          c.setAgentBehaviour(appUuid, behaviour as AgentBehaviour);
+          return json(200, { ok: true });
+        }
+        case "POST /_sim/tls-certificate": {
+          if (typeof body.host !== "string" || !body.host) throw new Error("host is required");
+          const pem =
+            typeof body.cert === "string" && typeof body.key === "string"
+              ? { cert: body.cert, key: body.key }
+              : null;
+          c.setTlsCertificate(body.host, pem);
+          return json(200, { ok: true });
+        }
         case "POST /_sim/clock":
           if (body.speed !== undefined) c.setClockSpeed(Number(body.speed));
           if (body.step !== undefined) c.step(Number(body.step));

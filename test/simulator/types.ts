@@ -12,7 +12,26 @@ export interface SimulatorOptions {
   deploymentPhaseMs?: number; // time per deployment phase (queued->in_progress->finished), default 200
   rateLimitPerMinute?: number; // per token owner, default 200
   version?: string; // reported by /api/v1/version, default "4.3.11"
-  tls?: { cert: string; key: string }; // also serve application https domains
+  /**
+   * Also serve application https domains (the proxy's https side). `cert`/`key` is the default
+   * certificate; `hosts` maps an SNI host name to its own certificate (see setTlsCertificate).
+   */
+  tls?: { cert: string; key: string; hosts?: Record<string, TlsPem> };
+}
+
+export interface TlsPem {
+  cert: string;
+  key: string;
+}
+
+/** How an application's fake ElizaOS misbehaves (setAgentBehaviour). */
+export interface AgentBehaviour {
+  /** Wall-clock delay before the agent answers a chat message (the model is slow). */
+  replyDelayMs?: number;
+  /** Every chat message fails as a model provider failure does (500 + run_event error). */
+  failChat?: boolean;
+  /** The proxy drops the connection without an answer (the container is gone). */
+  unreachable?: boolean;
 }
 
 export interface Simulator {
@@ -51,6 +70,14 @@ export interface RequestLogEntry {
   durationMs: number;
   token?: string; // short label, never the secret
   fault?: Fault["kind"];
+  /**
+   * "api": Coolify's API (and /_sim is not logged); "agent": the data plane (the proxy and the
+   * deployed agents, reached by an application's domain). Filter on it for API-economy checks.
+   */
+  plane?: "api" | "agent";
+  /** Data plane: the Host the request named, and the application it was routed to (if any). */
+  host?: string;
+  app?: string;
 }
 
 export interface SimulatorState {
@@ -79,4 +106,11 @@ export interface SimulatorControl {
   setDeploymentOutcome(appUuid: string | "*", outcome: DeploymentOutcome): void;
   setClockSpeed(factor: number): void;
   step(ms: number): void;
+  /** Make an application's agent slow, broken or unreachable; `{}` restores normal behaviour. */
+  setAgentBehaviour(appUuid: string, behaviour: AgentBehaviour): void;
+  /**
+   * Serve `pem` for SNI `host` on the https listener (null: back to the configured one), e.g. the
+   * proxy's self-signed default until Let's Encrypt "issues" the real one. Needs opts.tls.
+   */
+  setTlsCertificate(host: string, pem: TlsPem | null): void;
 }
