@@ -46,18 +46,17 @@ const agents = config.agents.map(
 export const projectUuid = project.uuid;
 export const databaseMode = database.mode;
 export const databaseUuid = database.uuid;
-/** Per agent: its URL, ids, the smoke test's reply, and its API token (secret). */
-export const agentOutputs = Object.fromEntries(
-  agents.map((a, i) => [
-    config.agents[i]?.name,
-    {
-      url: a.url,
-      applicationUuid: a.applicationUuid,
-      deploymentUuid: a.deploymentUuid,
-      smokeTestReply: a.smokeTestReply,
-      apiToken: a.apiToken,
-    },
-  ]),
-);
-export const agentUrls = Object.fromEntries(agents.map((a, i) => [config.agents[i]?.name, a.url]));
+const byName = <T>(pick: (a: ElizaAgent) => T) =>
+  Object.fromEntries(agents.map((a, i) => [config.agents[i]?.name as string, pick(a)]));
+
+/** Per agent: its URL, ids and the smoke test's reply. */
+export const agentOutputs = byName((a) => ({
+  url: a.url,
+  applicationUuid: a.applicationUuid,
+  deploymentUuid: a.deploymentUuid,
+  smokeTestReply: a.smokeTestReply,
+}));
+export const agentUrls = byName((a) => a.url);
+/** Per agent: the X-API-KEY for its API. A secret: `pulumi stack output --show-secrets agentApiTokens`. */
+export const agentApiTokens = pulumi.secret(byName((a) => a.apiToken));
 export const stack = pulumi.getStack();

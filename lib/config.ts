@@ -588,7 +588,9 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
 
   const str = (key: string): string | undefined => {
     const v = values[key];
-    if (v === undefined || v === null) return undefined;
+    // "" is unset: Pulumi.yaml declares optional keys with default "" (a declared key without a
+    // default would be required).
+    if (v === undefined || v === null || v === "") return undefined;
     if (typeof v === "string") return v;
     problems.add(ns(key), "", `expected a string (got ${describeValue(v)})`);
     return undefined;

@@ -1,18 +1,56 @@
-import { rootCertificates } from "node:tls";
+import * as tls from "node:tls";
 import { Agent, buildConnector, fetch as undiciFetch } from "undici";
+import { z } from "zod";
+
+// Where `pulumi up` connects to check an agent (smoke test, certificate): a domain's DNS
+// address by default, or `connectTo` ("host:port") with the domain still naming the host for
+// the Host header, SNI and the certificate check. That checks one server behind DNS, and lets
+// tests reach a local server under a real-looking domain.
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const m = HOST_PORT.exec(value);
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535) return undefined;
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
+}
+
+export const connectToSchema = z
+  .string()
+  .refine(
+    (v) => parseHostPort(v) !== undefined,
+    'must be "host:port", such as "203.0.113.7:443" or "[::1]:8443"',
+  )
+  .optional();
+
+export const caCertificateSchema = z
+  .string()
+  .includes("-----BEGIN CERTIFICATE-----", {
+    message: "must be a PEM certificate (-----BEGIN CERTIFICATE-----)",
+  })
+  .optional();
 
 /**
- * A fetch that connects to `connectTo` ("host:port") instead of the URL's host, while keeping
- * the URL's host name for the Host header and TLS (SNI and certificate check). It checks one
- * server behind DNS, and lets tests reach a local server under a real-looking domain.
- * `caCertificate` is trusted in addition to the system CAs; verification is never turned off.
+ * The CAs Node trusts anyway (bundled, system, NODE_EXTRA_CA_CERTS) plus `extra`; undefined
+ * (Node's default) without one. Verification is never turned off. A named function reference,
+ * not `tls.getCACertificates` on an `import *` object: TypeScript's import helper copies only
+ * enumerable properties, and that one is not.
  */
+export function trustedCAs(extra: string | undefined): string[] | undefined {
+  if (!extra) return undefined;
+  const getCACertificates = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  const defaults =
+    typeof getCACertificates === "function" ? getCACertificates("default") : tls.rootCertificates;
+  return [...defaults, extra];
+}
+
+/** A fetch that connects to `connectTo` and trusts `caCertificate` (see above). */
 export function fetchVia(opts: { connectTo?: string; caCertificate?: string }): typeof fetch {
   if (!opts.connectTo && !opts.caCertificate) return globalThis.fetch;
   const target = opts.connectTo ? parseHostPort(opts.connectTo) : undefined;
-  const connector = buildConnector({
-    ...(opts.caCertificate ? { ca: [...rootCertificates, opts.caCertificate] } : {}),
-  });
+  const ca = trustedCAs(opts.caCertificate);
+  const connector = buildConnector(ca ? { ca } : {});
   const agent = new Agent({
     connect: (o, cb) =>
       connector(
@@ -27,11 +65,4 @@ export function fetchVia(opts: { connectTo?: string; caCertificate?: string }): 
   });
   return ((input: string | URL, init?: RequestInit) =>
     undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
-}
-
-export function parseHostPort(value: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
-  const port = Number(m?.[2]);
-  if (!m || port < 1 || port > 65535) throw new Error(`"${value}" is not host:port (e.g. 127.0.0.1:8443)`);
-  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
 }

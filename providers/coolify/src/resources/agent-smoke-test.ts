@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { fetchVia, parseHostPort } from "../provider/connect-to";
+import { caCertificateSchema, connectToSchema, fetchVia } from "../provider/connect-to";
 import { changedKeys, checkWith } from "../provider/inputs";
 import { pollScale } from "../provider/poll";
 import { makeShim } from "../provider/shim";
@@ -20,18 +20,8 @@ export const AgentSmokeTestInputsSchema = z.object({
   timeoutSeconds: z.number().int().min(10).max(1800).default(300),
   /** Run again when any of these change (the deployment, the env digest). */
   triggers: z.record(z.string(), z.string()).default({}),
-  connectTo: z
-    .string()
-    .refine((v) => {
-      try {
-        parseHostPort(v);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "host:port, e.g. 127.0.0.1:8443")
-    .optional(),
-  caCertificate: z.string().startsWith("-----BEGIN CERTIFICATE-----", "a PEM certificate").optional(),
+  connectTo: connectToSchema,
+  caCertificate: caCertificateSchema,
 });
 type AgentSmokeTestInputs = z.infer<typeof AgentSmokeTestInputsSchema>;
 

@@ -1,6 +1,7 @@
 import * as tls from "node:tls";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { caCertificateSchema, connectToSchema, parseHostPort, trustedCAs } from "../provider/connect-to";
 import { changedKeys, checkWith } from "../provider/inputs";
 import { pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
@@ -8,7 +9,6 @@ import type { Props, ResourceImpl } from "../provider/types";
 
 const DAY_MS = 86_400_000;
 /** "host:port", "1.2.3.4:443" or "[::1]:8443". */
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
 function httpsUrlProblem(url: string): string | undefined {
   let parsed: URL;
@@ -19,13 +19,6 @@ function httpsUrlProblem(url: string): string | undefined {
   }
   if (parsed.protocol !== "https:") return "must start with https:// (an http:// domain gets no certificate)";
   if (!parsed.hostname) return "needs a host name";
-  return undefined;
-}
-
-function connectToProblem(value: string): string | undefined {
-  const m = HOST_PORT.exec(value);
-  const port = Number(m?.[2]);
-  if (!m || port < 1 || port > 65535) return 'must be "host:port", such as "203.0.113.7:443" or "[::1]:8443"';
   return undefined;
 }
 
@@ -40,20 +33,9 @@ export const CertificateCheckInputsSchema = z.object({
   /** Upper bound for waiting on a valid certificate, in seconds. */
   timeoutSeconds: z.number().int().min(1).max(7200).default(600),
   /** Connect here instead of the URL's host on port 443 (one server behind DNS, or tests). */
-  connectTo: z
-    .string()
-    .superRefine((v, ctx) => {
-      const problem = connectToProblem(v);
-      if (problem) ctx.addIssue({ code: "custom", message: `${v}: ${problem}` });
-    })
-    .optional(),
+  connectTo: connectToSchema,
   /** A PEM CA certificate trusted in addition to the system CAs (a local CA in tests). */
-  caCertificate: z
-    .string()
-    .includes("-----BEGIN CERTIFICATE-----", {
-      message: "must be a PEM certificate (-----BEGIN CERTIFICATE-----)",
-    })
-    .optional(),
+  caCertificate: caCertificateSchema,
   /** Any change here checks again, e.g. the uuid of the deployment that applied the domain. */
   triggers: z.record(z.string(), z.string()).default({}),
 });
@@ -87,9 +69,8 @@ function connectTarget(i: Pick<CertificateCheckInputs, "url" | "connectTo">): {
   port: number;
 } {
   const hostname = new URL(i.url).hostname;
-  if (!i.connectTo) return { hostname, host: hostname, port: 443 };
-  const m = HOST_PORT.exec(i.connectTo) as RegExpExecArray;
-  return { hostname, host: String(m[1]).replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+  const target = i.connectTo ? parseHostPort(i.connectTo) : undefined;
+  return target ? { hostname, ...target } : { hostname, host: hostname, port: 443 };
 }
 
 function formatName(name: Record<string, string | string[]> | undefined): string {
@@ -166,7 +147,7 @@ function handshake(
       port: target.port,
       servername: target.hostname,
       // The CAs Node trusts anyway (bundled, system, NODE_EXTRA_CA_CERTS) plus the given one.
-      ca: i.caCertificate ? [...tls.getCACertificates("default"), i.caCertificate] : undefined,
+      ca: trustedCAs(i.caCertificate),
       rejectUnauthorized: false,
       ALPNProtocols: ["http/1.1"],
     });
