@@ -1,8 +1,18 @@
 // Run the Coolify simulator standalone: npx tsx test/simulator/cli.ts --port 8000
+import { readFileSync } from "node:fs";
 import { startSimulator } from "./index";
 
-function parseArgs(argv: string[]): { port: number; host?: string; openapi?: string | null } {
-  const out: { port: number; host?: string; openapi?: string | null } = { port: 0 };
+interface Args {
+  port: number;
+  host?: string;
+  openapi?: string | null;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsPort?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { port: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -15,13 +25,19 @@ function parseArgs(argv: string[]): { port: number; host?: string; openapi?: str
     else if (a === "--host") out.host = next();
     else if (a === "--openapi") out.openapi = next();
     else if (a === "--no-validation") out.openapi = null;
+    else if (a === "--tls-cert") out.tlsCert = next();
+    else if (a === "--tls-key") out.tlsKey = next();
+    else if (a === "--tls-port") out.tlsPort = Number(next());
     else if (a === "--help" || a === "-h") {
-      console.log("usage: cli.ts [--port N] [--host H] [--openapi FILE | --no-validation]");
+      console.log(
+        "usage: cli.ts [--port N] [--host H] [--openapi FILE | --no-validation] [--tls-cert PEM --tls-key PEM [--tls-port N]]",
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535)
     throw new Error("--port must be 0..65535");
+  if (!out.tlsCert !== !out.tlsKey) throw new Error("--tls-cert and --tls-key go together");
   return out;
 }
 
@@ -32,10 +48,16 @@ async function main(): Promise<void> {
     port: args.port,
     host: args.host,
     openapiPath: args.openapi,
+    tls:
+      args.tlsCert && args.tlsKey
+        ? { cert: readFileSync(args.tlsCert, "utf8"), key: readFileSync(args.tlsKey, "utf8") }
+        : undefined,
+    tlsPort: args.tlsPort,
   });
   console.log(`Coolify simulator listening on ${sim.url} (started in ${Date.now() - t0} ms)`);
   console.log(`COOLIFY_URL=${sim.url}`);
   console.log(`COOLIFY_TOKEN=${sim.rootToken}`);
+  if (sim.tlsUrl) console.log(`SIMULATOR_TLS_URL=${sim.tlsUrl}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -129,7 +129,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       handler("https"),
     );
     tlsServer.keepAliveTimeout = 5_000;
-    await listen(tlsServer, 0, host);
+    await listen(tlsServer, opts.tlsPort ?? 0, host);
     tlsPort = (tlsServer.address() as AddressInfo).port;
   }
 

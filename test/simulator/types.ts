@@ -17,6 +17,7 @@ export interface SimulatorOptions {
    * certificate; `hosts` maps an SNI host name to its own certificate (see setTlsCertificate).
    */
   tls?: { cert: string; key: string; hosts?: Record<string, TlsPem> };
+  tlsPort?: number; // port of the https listener, 0 = ephemeral (default)
 }
 
 export interface TlsPem {
