@@ -41,6 +41,8 @@ export interface ModelServer {
   apiKey: string;
   /** Every request seen, in order (for assertions). */
   requests: ModelServerRequest[];
+  /** Changes the delay before text answers (simulates a slow provider from now on). */
+  setReplyDelay(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const apiKey = options.apiKey ?? DEFAULT_TEST_API_KEY;
   const embeddingDimensions = options.embeddingDimensions ?? 1536;
   const requests: ModelServerRequest[] = [];
+  let replyDelayMs = options.replyDelayMs ?? 0;
   let sequence = 0;
   const nextId = (prefix: string) => `${prefix}_${(++sequence).toString().padStart(6, "0")}`;
 
@@ -103,12 +106,12 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       return;
     }
     if (method === "POST" && (path === "/v1/responses" || path === "/responses")) {
-      await delay(options.replyDelayMs);
+      await delay(replyDelayMs);
       respondResponses(res, body);
       return;
     }
     if (method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) {
-      await delay(options.replyDelayMs);
+      await delay(replyDelayMs);
       respondChatCompletions(res, body);
       return;
     }
@@ -235,6 +238,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     url: `http://${host}:${address.port}/v1`,
     apiKey,
     requests,
+    setReplyDelay: (ms) => {
+      replyDelayMs = ms;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

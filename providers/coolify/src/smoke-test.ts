@@ -61,6 +61,8 @@ export class SmokeTestError extends Error {
 export const DEFAULT_SMOKE_MESSAGE = "ping - reply with the word pong";
 const DEFAULT_TIMEOUT_MS = 180_000;
 const POLL_INTERVAL_MS = 1_000;
+const INIT_RETRY_WINDOW_MS = 20_000;
+const INIT_RETRY_PAUSE_MS = 1_000;
 
 interface AgentSummary {
   id: string;
@@ -209,35 +211,45 @@ export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestRes
     const reply = await step(
       "send the message",
       async () => {
-        const res = await request("POST", `/api/messaging/sessions/${sessionId}/messages`, {
-          content: message,
-          transport: "http",
-          mode: "sync",
-        });
-        if (res.status === 401 || res.status === 403) throw unauthorized(res, opts.authToken);
-        if (res.status >= 500) {
-          const cause = await providerError(request, agent.id, userId);
+        // /health turns 200 once the agent is registered, which with a remote Postgres can be a moment
+        // before its runtime finished initialising ("Agent entity ... not found" -> a 500 and nothing in
+        // the agent's log). Such a 500 is retried for a short while; a logged provider error is not.
+        const retryUntil = Math.min(deadline, Date.now() + INIT_RETRY_WINDOW_MS);
+        for (;;) {
+          const res = await request("POST", `/api/messaging/sessions/${sessionId}/messages`, {
+            content: message,
+            transport: "http",
+            mode: "sync",
+          });
+          if (res.status === 401 || res.status === 403) throw unauthorized(res, opts.authToken);
+          if (res.status >= 500) {
+            const cause = await providerError(request, agent.id, userId);
+            if (!cause && Date.now() + INIT_RETRY_PAUSE_MS < retryUntil) {
+              await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_PAUSE_MS));
+              continue;
+            }
+            throw new SmokeTestError(
+              "model_failed",
+              `Agent "${agent.name}" failed to answer: the server said ${res.status} ${serverMessage(res)}` +
+                (cause ? `; the agent's log says: "${cause}". ` : ". The server log has the cause. ") +
+                "This is usually the model provider: check its API key (e.g. OPENAI_API_KEY), its base URL " +
+                "(e.g. OPENAI_BASE_URL) and the model names, and that the container can reach the provider.",
+            );
+          }
+          if (res.status !== 201 && res.status !== 200) throw unexpected("POST session message", res);
+          const text = dig(res.body, "agentResponse", "text");
+          if (typeof text === "string" && text.trim()) return text.trim();
+          if (dig(res.body, "agentResponse") === undefined) {
+            // A server without the synchronous transport returns at once: poll the session instead.
+            return await pollForReply(request, sessionId, sentAt, deadline);
+          }
           throw new SmokeTestError(
-            "model_failed",
-            `Agent "${agent.name}" failed to answer: the server said ${res.status} ${serverMessage(res)}` +
-              (cause ? `; the agent's log says: "${cause}". ` : ". The server log has the cause. ") +
-              "This is usually the model provider: check its API key (e.g. OPENAI_API_KEY), its base URL " +
-              "(e.g. OPENAI_BASE_URL) and the model names, and that the container can reach the provider.",
+            "no_reply",
+            `Agent "${agent.name}" accepted the message but returned no reply text (it chose ` +
+              `${JSON.stringify(dig(res.body, "agentResponse", "actions") ?? "no action")}). Check the ` +
+              "character's system prompt and the model's output in the server log.",
           );
         }
-        if (res.status !== 201 && res.status !== 200) throw unexpected("POST session message", res);
-        const text = dig(res.body, "agentResponse", "text");
-        if (typeof text === "string" && text.trim()) return text.trim();
-        if (dig(res.body, "agentResponse") === undefined) {
-          // A server without the synchronous transport returns at once: poll the session instead.
-          return await pollForReply(request, sessionId, sentAt, deadline);
-        }
-        throw new SmokeTestError(
-          "no_reply",
-          `Agent "${agent.name}" accepted the message but returned no reply text (it chose ` +
-            `${JSON.stringify(dig(res.body, "agentResponse", "actions") ?? "no action")}). Check the character's ` +
-            "system prompt and the model's output in the server log.",
-        );
       },
       noReply,
     );
