@@ -20,8 +20,39 @@ const implementations: Record<string, ResourceImpl> = {
   CertificateCheck: certificateCheckImpl,
 };
 
+/**
+ * Drops undefined values, deeply: the provider host turns results into protobuf Structs, which
+ * reject undefined ("Unexpected struct type"), and an absent key means the same thing.
+ */
+export function withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutUndefined) as T;
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, withoutUndefined(v)]),
+    ) as T;
+  }
+  return value;
+}
+
+const cleaned = new Map<string, ResourceImpl>();
+
+function clean(impl: ResourceImpl): ResourceImpl {
+  return {
+    check: async (olds, news) => withoutUndefined(await impl.check(olds, news)),
+    diff: (id, olds, news) => impl.diff(id, olds, news),
+    create: async (inputs) => withoutUndefined(await impl.create(inputs)),
+    read: async (id, props) => withoutUndefined(await impl.read(id, props)),
+    update: async (id, olds, news) => withoutUndefined(await impl.update(id, olds, news)),
+    delete: (id, props) => impl.delete(id, props),
+  };
+}
+
 /** Called by the serialized shims (provider/shim.ts) in the provider process. */
 export function implementationOf(type: string): ResourceImpl {
+  const cached = cleaned.get(type);
+  if (cached) return cached;
   const impl = implementations[type];
   if (!impl) {
     throw new Error(
@@ -29,7 +60,9 @@ export function implementationOf(type: string): ResourceImpl {
         "another version: install the version that wrote it, or remove the resource from state.",
     );
   }
-  return impl;
+  const wrapped = clean(impl);
+  cleaned.set(type, wrapped);
+  return wrapped;
 }
 
 export function configureProvider(config: { url?: string; token?: string }): void {
