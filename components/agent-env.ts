@@ -5,10 +5,11 @@ import { BASE_URL_ENV, MODEL_KEY_CONFIG } from "../lib/config";
 export const AGENT_PORT = 3000;
 
 /**
- * Settings every deployed agent gets (notes/elizaos.md sections 2 and 6): production mode, no
- * web UI (the API is token-protected, the UI would not be), JSON logs for Coolify's log view,
- * and no runtime `bun add` of missing plugins: the image carries its plugins, and a container
- * that installs packages at start is neither reproducible nor offline-safe.
+ * Settings every deployed agent gets (notes/elizaos.md sections 2 and 6, agent/README.md):
+ * production mode, no web UI (the API is token-protected, the UI would not be), JSON logs for
+ * Coolify's log view, and nothing fetched at start: no runtime `bun add` of missing plugins
+ * (the image carries its plugins), no `npm view` update check by the CLI, and no error reports
+ * to elizaOS's own Sentry project, which an unset or empty SENTRY_DSN falls back to.
  */
 export const AGENT_BASE_ENV: Readonly<Record<string, string>> = {
   NODE_ENV: "production",
@@ -16,6 +17,9 @@ export const AGENT_BASE_ENV: Readonly<Record<string, string>> = {
   SERVER_HOST: "0.0.0.0",
   ELIZA_UI_ENABLE: "false",
   ELIZA_NO_PLUGIN_AUTO_INSTALL: "true",
+  ELIZA_NO_AUTO_INSTALL: "true",
+  npm_config_offline: "true",
+  SENTRY_DSN: "http://disabled@127.0.0.1:9/0",
   LOG_JSON_FORMAT: "true",
 };
 

@@ -52,22 +52,21 @@ export class ElizaAgent extends pulumi.ComponentResource {
 
   constructor(name: string, args: ElizaAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eliza-coolify:index:ElizaAgent", name, {}, opts);
-    const parent = this;
     const { agent } = args;
 
-    const apiToken = new RandomSecret(`${name}-api-token`, { length: 48 }, { parent });
-    const secretSalt = new RandomSecret(`${name}-secret-salt`, { length: 64 }, { parent });
-    const image = imageSource(parent, name, agent, args.registryPassword);
-    const app = createApplication(parent, name, args, image.source);
-    const envVars = createEnvVars(parent, name, args, app, apiToken, secretSalt);
-    const deployment = createDeployment(parent, name, agent, app, envVars, image.ref);
+    const apiToken = new RandomSecret(`${name}-api-token`, { length: 48 }, { parent: this });
+    const secretSalt = new RandomSecret(`${name}-secret-salt`, { length: 64 }, { parent: this });
+    const image = imageSource(this, name, agent, args.registryPassword);
+    const app = createApplication(this, name, args, image.source);
+    const envVars = createEnvVars(this, name, args, app, apiToken, secretSalt);
+    const deployment = createDeployment(this, name, agent, app, envVars, image.ref);
     const tls = agent.domain
-      ? new TlsDomain(`${name}-tls`, { url: agent.domain, deployment, ...args.network }, { parent })
+      ? new TlsDomain(`${name}-tls`, { url: agent.domain, deployment, ...args.network }, { parent: this })
       : undefined;
-    const smoke = createSmokeTest(parent, name, args, app, deployment, envVars, apiToken, tls);
+    const smoke = createSmokeTest(this, name, args, app, deployment, envVars, apiToken, tls);
 
     this.url = app.url;
-    this.applicationUuid = app.uuid;
+    this.applicationUuid = app.id;
     this.deploymentUuid = deployment.deploymentUuid;
     this.apiToken = pulumi.secret(apiToken.value);
     this.smokeTestReply = smoke ? smoke.reply : pulumi.output(undefined);
@@ -149,7 +148,7 @@ function createApplication(
   return new Application(
     `${name}-app`,
     {
-      projectUuid: args.project.uuid,
+      projectUuid: args.project.id,
       environment: args.project.environment,
       serverUuid: args.project.serverUuid,
       destinationUuid: args.destinationUuid,
@@ -186,7 +185,7 @@ function createEnvVars(
   if (keyVar && args.modelKey) secrets[keyVar] = args.modelKey;
   return new EnvVars(
     `${name}-env`,
-    { applicationUuid: app.uuid, variables: { ...plainAgentEnv(args.agent), ...secrets } },
+    { applicationUuid: app.id, variables: { ...plainAgentEnv(args.agent), ...secrets } },
     { parent },
   );
 }
@@ -202,7 +201,7 @@ function createDeployment(
   return new Deployment(
     `${name}-deployment`,
     {
-      applicationUuid: app.uuid,
+      applicationUuid: app.id,
       // Every change that only a redeploy applies: image, environment, domains, limits.
       triggers: {
         image: imageRef,

@@ -28,7 +28,7 @@ export class AgentDatabase extends pulumi.ComponentResource {
     if (args.config.mode === "full") {
       const db = createManagedDatabase(this, name, args, args.config);
       this.url = pulumi.secret(db.internalUrl);
-      this.uuid = db.uuid;
+      this.uuid = db.id;
     } else {
       this.url = pulumi.secret(args.config.url);
       this.uuid = pulumi.output(undefined);
@@ -46,7 +46,7 @@ function createManagedDatabase(
   return new PostgresDatabase(
     `${name}-postgres`,
     {
-      projectUuid: args.project.uuid,
+      projectUuid: args.project.id,
       environment: args.project.environment,
       serverUuid: args.project.serverUuid,
       destinationUuid: args.destinationUuid,

@@ -129,6 +129,12 @@ step "@pulumi/command plugin"
 # registers a command resource; the post-deploy smoke test is a dynamic resource instead.
 echo "    not available from the Go module proxy; not used by this project (see README)"
 
+# --- the ElizaOS agent project ----------------------------------------------------------
+step "ElizaOS 1.7.2 agent project (agent/, for the local start tests)"
+t=$SECONDS
+bash agent/setup.sh
+elapsed $t
+
 # --- compile ----------------------------------------------------------------------------
 step "TypeScript build"
 t=$SECONDS

@@ -18,7 +18,8 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  const stackName = process.argv.find((a, i) => process.argv[i - 1] === "--stack") ?? "dev";
+  const stackFlag = process.argv.indexOf("--stack");
+  const stackName = (stackFlag >= 0 ? process.argv[stackFlag + 1] : undefined) ?? "dev";
   const verbose = arg("verbose");
   const started = Date.now();
   let local: LocalStack | undefined;

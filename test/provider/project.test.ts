@@ -6,13 +6,16 @@ describe("Project", () => {
   let p: ProviderSim;
   beforeAll(async () => {
     p = await startProviderSim();
+    base = {
+      name: "eliza agents",
+      description: "agents for tests",
+      owner: "proj/dev/agents",
+      serverUuid: p.serverUuid,
+    };
   });
   afterAll(async () => p.close());
 
   let base: Record<string, unknown>;
-  beforeAll(() => {
-    base = { name: "eliza agents", description: "agents for tests", owner: "proj/dev/agents", serverUuid: p.serverUuid };
-  });
 
   it("rejects bad input naming the property", async () => {
     const r = await projectImpl.check({}, { name: "x", environment: "Prod!", owner: "o" });

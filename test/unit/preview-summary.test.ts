@@ -267,3 +267,37 @@ describe("CLI", () => {
     expect(out.split(COMMENT_MARKER)).toHaveLength(2);
   });
 });
+
+describe("real `pulumi preview --json` output of the dev stack (scripts/capture-preview-fixtures.ts)", () => {
+  it("summarises a first deploy: everything created, nothing flagged", () => {
+    const digest = fixture("real-first-deploy-dev.json");
+    const md = summarizePreview(digest, { stack: "dev" });
+    const creates = digest.changeSummary?.create ?? 0;
+    expect(creates).toBeGreaterThan(10);
+    expect(md).toContain(`**${creates}** to create`);
+    expect(md).not.toContain("CAUTION");
+    expect(md).toContain("`coolify:Application`");
+  });
+
+  it("flags the replacement a source change forces, and lists the updates", () => {
+    const digest = fixture("real-changes-dev.json");
+    const md = summarizePreview(digest, { stack: "dev" });
+    expect(md).toContain("**2** to replace");
+    expect(md).toMatch(/REPLACE `coolify:Application` `release-scribe-app`/);
+    expect(md).toMatch(/\| update \| `coolify:Application` \| `server-bod-app` \|/);
+  });
+
+  it("prints no value from the real state", () => {
+    for (const name of ["real-first-deploy-dev.json", "real-changes-dev.json"]) {
+      const digest = fixture(name);
+      const md = summarizePreview(digest, { stack: "dev" });
+      // Names appear in state too (an agent's name is a Coolify name input and part of URNs):
+      // those are printed on purpose; any other state value must not be.
+      const urns = (digest.steps ?? []).map((s) => s.urn).join("\n");
+      for (const value of stateValues(digest)) {
+        if (/^[a-z0-9]{24}$/.test(value) || urns.includes(value)) continue;
+        expect(md, `${name}: ${value.slice(0, 20)}`).not.toContain(value);
+      }
+    }
+  });
+});

@@ -68,3 +68,17 @@ export function changedKeys(
 ): string[] {
   return keys.filter((k) => canonicalJson(olds[k] ?? null) !== canonicalJson(news[k] ?? null));
 }
+
+/**
+ * The keys whose new value is known and differs: what may be called a replacement. During a
+ * preview an input that comes from another resource's output is unknown when that resource
+ * changes; claiming a replacement then would alarm every PR preview for nothing. The real diff
+ * at `pulumi up` time sees the known value and replaces if it really differs.
+ */
+export function replacedKeys(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  keys: readonly string[],
+): string[] {
+  return changedKeys(olds, news, keys).filter((k) => !hasUnknowns(news[k]));
+}

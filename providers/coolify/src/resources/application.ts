@@ -4,7 +4,7 @@ import { isNotFound } from "../client/errors";
 import type { Application as ApiApplication } from "../client/schemas";
 import { coolifyClient } from "../provider/context";
 import { domainProblem, joinDomains, normaliseDomain, parseFqdn } from "../provider/domains";
-import { canonicalJson, changedKeys, checkWith } from "../provider/inputs";
+import { canonicalJson, changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerKey, stripMarker, withMarker } from "../provider/marker";
 import { makeShim } from "../provider/shim";
@@ -299,7 +299,7 @@ export const applicationImpl: ResourceImpl = {
   },
 
   async diff(_id, olds, news) {
-    const replaces = changedKeys(replaceView(olds), replaceView(news), REPLACE_KEYS);
+    const replaces = replacedKeys(replaceView(olds), replaceView(news), REPLACE_KEYS);
     const changed = changedKeys(olds, news, DECLARED);
     return {
       changes: changed.length > 0 || replaces.length > 0,

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { EnvVarInput } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
-import { checkWith } from "../provider/inputs";
+import { checkWith, hasUnknowns } from "../provider/inputs";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -122,7 +122,9 @@ export const envVarsImpl: ResourceImpl = {
   async diff(_id, olds, news) {
     const inputs = news as unknown as EnvVarsInputs;
     if (olds.applicationUuid !== inputs.applicationUuid) {
-      return { changes: true, replaces: ["applicationUuid"], deleteBeforeReplace: false };
+      // Unknown during a preview while the application changes: the real diff decides at up.
+      const known = !hasUnknowns(inputs.applicationUuid);
+      return { changes: true, replaces: known ? ["applicationUuid"] : [], deleteBeforeReplace: false };
     }
     const { upsert, removed } = changedEntries(olds, inputs);
     return { changes: upsert.length + removed.length > 0, replaces: [] };

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
-import { changedKeys, checkWith } from "../provider/inputs";
+import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerKey, stripMarker, withMarker } from "../provider/marker";
 import { makeShim } from "../provider/shim";
@@ -131,7 +131,7 @@ export const postgresDatabaseImpl: ResourceImpl = {
   async diff(_id, olds, news) {
     // A generated password is an output only; compare the declared one (if any) with it.
     const declared = { ...news, password: news.password ?? olds.password };
-    const replaces = changedKeys(olds, declared, REPLACE_KEYS);
+    const replaces = replacedKeys(olds, declared, REPLACE_KEYS);
     const changed = changedKeys(olds, declared, UPDATABLE);
     return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
   },

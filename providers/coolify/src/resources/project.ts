@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { CoolifyError, isCoolifyError, isHasResources, isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
-import { changedKeys, checkWith } from "../provider/inputs";
+import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { isLostResponse, rememberFreshProject } from "../provider/lookup";
 import { markerOwner, ownerKey, stripMarker, withMarker } from "../provider/marker";
 import { sleep } from "../provider/poll";
@@ -92,7 +92,7 @@ export const projectImpl: ResourceImpl = {
     // A newly declared server changes only this output (and, through it, the apps: replace there).
     if (news.serverUuid !== undefined && news.serverUuid !== olds.serverUuid) changed.push("serverUuid");
     // Moving a stack to another environment would move every resource in it: replace.
-    const replaces = changed.includes("environment") ? ["environment"] : [];
+    const replaces = replacedKeys(olds, news, ["environment"]);
     return { changes: changed.length > 0, replaces };
   },
 
