@@ -1,0 +1,259 @@
+// `npm run bench`: API economy (in-process, against the simulator), end-to-end wall times with the
+// real pulumi CLI, and the client-side rate limiter. Prints Markdown tables; asserts nothing.
+//
+//   npx tsx bench/run.ts [--only api,e2e,limiter] [--runs 3] [--speedup 20] [--json FILE]
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { closeAgents } from "../providers/coolify/src/client/client";
+import { followUps, referenceWork } from "./api-economy";
+import { type E2eRun, e2eRun, OPERATIONS } from "./e2e";
+import { burst } from "./limiter";
+import { seconds, stats, table, tally } from "./report";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const only = new Set(arg("only", "api,e2e,limiter").split(","));
+const runs = Number(arg("runs", "3"));
+const speedup = Number(arg("speedup", "20"));
+const jsonFile = arg("json", "");
+const results: Record<string, unknown> = {};
+
+const print = (s = "") => process.stdout.write(`${s}\n`);
+
+function machine(): string {
+  let pulumi = "?";
+  try {
+    pulumi = execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim();
+  } catch {
+    // not on PATH: npm run bench puts it there
+  }
+  return `${new Date().toISOString()}, nproc ${cpus().length}, node ${process.version}, pulumi ${pulumi}`;
+}
+
+async function apiEconomy(): Promise<void> {
+  print("## 1. API economy (in-process provider implementations on the simulator)");
+  print();
+  print(
+    `Simulator clock ×${speedup}, ELIZA_COOLIFY_POLL_SCALE=${(1 / speedup).toFixed(4)}: ` +
+      "the provider polls as it would against a real deployment of that length.",
+  );
+  const variants = [
+    { label: "healthy at 60 s, serverUuid declared", phaseSeconds: 20, declareServer: true },
+    { label: "healthy at 60 s, serverUuid looked up", phaseSeconds: 20, declareServer: false },
+    {
+      label: "finished at 60 s (healthy at 90 s), serverUuid declared",
+      phaseSeconds: 30,
+      declareServer: true,
+    },
+  ];
+  const refs = [];
+  let follow: Awaited<ReturnType<typeof followUps>> | undefined;
+  for (const v of variants) {
+    const r = await referenceWork({ ...v, speedup });
+    refs.push(r.result);
+    if (!follow) follow = await followUps(r.sim, r.stack, r.rec);
+    await r.sim.close();
+  }
+  results.api = { reference: refs, followUps: follow };
+
+  print();
+  print("### Reference work: project, database, app with a domain and 5 env vars, one deployment");
+  print();
+  print(
+    table(
+      ["Tool / variant", "Requests", "Polls", "Total", "Poll times (virtual s after deploy)"],
+      [
+        ["coolify-terraform (anchor, counted from source)", 16, 12, 28, "5, 10, ..., 60"],
+        ["bambamboole pulumi-coolify (anchor)", 24, 7, 31, "0, 10, ..., 60"],
+        ["DESIGN target", "≤ 6", "≤ 4", "≤ 10", ""],
+        ...refs.map((r) => [
+          `ours: ${r.label} (phase ${r.phaseSeconds} s)`,
+          r.create.requests.length,
+          r.create.polls.length,
+          r.create.all.length,
+          r.deployPolls.map((p) => p.atSeconds.toFixed(0)).join(", "),
+        ]),
+      ],
+    ),
+  );
+  print();
+  const first = refs[0];
+  if (first) {
+    print(`Per resource (${first.label}):`);
+    print();
+    print(
+      table(
+        ["Resource", "Requests", "Polls", "What"],
+        Object.entries(first.perResource).map(([k, c]) => [
+          k,
+          c.requests.length,
+          c.polls.length,
+          tally(c.all),
+        ]),
+      ),
+    );
+  }
+  print();
+  print(
+    `Wall time of the reference work: ${refs.map((r) => `${seconds(r.wallMs)} s`).join(", ")} ` +
+      `(virtual time of the deployment wait: ${refs.map((r) => `${r.deploymentWaited.toFixed(0)} s`).join(", ")}).`,
+  );
+  if (!follow) return;
+  print();
+  print("### After the reference work");
+  print();
+  const envTotal = Object.values(follow.envChange.perResource);
+  const envReq = envTotal.flatMap((c) => c.requests);
+  const envPoll = envTotal.flatMap((c) => c.polls);
+  const destroy = Object.values(follow.destroy.perResource);
+  const dReq = destroy.flatMap((c) => c.requests);
+  const dPoll = destroy.flatMap((c) => c.polls);
+  const refreshAll = Object.values(follow.refresh).flatMap((c) => c.all);
+  print(
+    table(
+      ["Operation", "coolify-terraform", "bambamboole", "DESIGN target", "ours", "ours, requests"],
+      [
+        ["no-change preview/plan", "10 (6-10)", "0", "0", String(follow.noChangeDiff.all.length), "none"],
+        [
+          "refresh",
+          "10 (6-10)",
+          "8",
+          "1 GET per resource",
+          `${refreshAll.length} GETs for ${Object.keys(follow.refresh).length} resources`,
+          tally(refreshAll),
+        ],
+        [
+          "change one env value",
+          "12 (8-12)",
+          "0 (value never sent); 4-8 with overwrite",
+          "1 write + a redeploy",
+          `${envReq.length} + ${envPoll.length} polls; applied: ${follow.envChange.applied}, redeployed: ${follow.envChange.newDeploymentFinished}`,
+          tally([...envReq, ...envPoll]),
+        ],
+        [
+          `destroy (delete job ${follow.deleteDelaySeconds} s)`,
+          "28-34",
+          "4 (can fail on queued deletes)",
+          "never fails on queued deletes",
+          `${dReq.length} + ${dPoll.length} polls; Coolify empty: ${follow.destroy.coolifyEmpty}`,
+          tally([...dReq, ...dPoll]),
+        ],
+      ],
+    ),
+  );
+  print();
+  print("Destroy per resource:");
+  print();
+  print(
+    table(
+      ["Resource", "Requests", "Polls", "What"],
+      Object.entries(follow.destroy.perResource).map(([k, c]) => [
+        k,
+        c.requests.length,
+        c.polls.length,
+        tally(c.all),
+      ]),
+    ),
+  );
+  print();
+  print(`Destroy wall time (clock at normal speed): ${seconds(follow.destroy.wallMs)} s.`);
+}
+
+async function endToEnd(): Promise<void> {
+  print();
+  print(`## 2. End-to-end, real pulumi CLI on the simulator: dev stack (two agents), ${runs} run(s)`);
+  const all: E2eRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = Date.now();
+    all.push(await e2eRun());
+    process.stderr.write(`e2e run ${i + 1}/${runs}: ${seconds(Date.now() - started)} s\n`);
+  }
+  results.e2e = all;
+  print();
+  print(
+    table(
+      ["Operation", "min s", "median s", "max s", "API requests", "provider peak RSS MiB (max)"],
+      OPERATIONS.map((op) => {
+        const s = stats(all.map((r) => r.ms[op]));
+        const rss = all.map((r) => r.providerPeakRssMiB[op]).filter((x): x is number => x !== undefined);
+        return [
+          op,
+          seconds(s.min),
+          seconds(s.median),
+          seconds(s.max),
+          [...new Set(all.map((r) => r.apiRequests[op]))].join("/"),
+          rss.length ? Math.max(...rss).toFixed(1) : "not seen",
+        ];
+      }),
+    ),
+  );
+  const last = all[all.length - 1];
+  if (last) {
+    print();
+    print(
+      `State after up: ${last.resources} resources, ${last.providerFieldBytes.count} dynamic; \`__provider\` ` +
+        `${last.providerFieldBytes.min}-${last.providerFieldBytes.max} bytes each, ${last.providerFieldBytes.total} ` +
+        `in all, of a ${last.stateFileBytes}-byte state file.`,
+    );
+    print();
+    print("API requests of the last run:");
+    print();
+    print(
+      table(
+        ["Operation", "Requests"],
+        OPERATIONS.map((op) => [
+          op,
+          Object.entries(last.apiLog[op])
+            .map(([r, n]) => `${n > 1 ? `${n}× ` : ""}${r.replace("/api/v1", "")}`)
+            .join(", ") || "none",
+        ]),
+      ),
+    );
+  }
+}
+
+async function limiter(): Promise<void> {
+  print();
+  print("## 3. Client-side rate limiter: 300 GETs at once, simulator limit 200/min per user");
+  const rows = [
+    await burst({ label: "default budget", count: 300, budgetPerMinute: 150 }),
+    await burst({ label: "no client budget", count: 300, budgetPerMinute: null }),
+  ];
+  results.limiter = rows;
+  print();
+  print(
+    table(
+      ["Client", "Budget/min", "GETs", "First to last answer (virtual s)", "Max answers in any 60 s", "429s"],
+      rows.map((r) => [
+        r.label,
+        r.budgetPerMinute ?? "none",
+        r.requests,
+        r.seconds.toFixed(1),
+        r.maxPerMinuteWindow,
+        r.refused,
+      ]),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  print(`# eliza-coolify benchmarks: ${machine()}`);
+  print();
+  if (only.has("api")) await apiEconomy();
+  if (only.has("e2e")) await endToEnd();
+  if (only.has("limiter")) await limiter();
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  await closeAgents();
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
