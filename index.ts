@@ -40,6 +40,9 @@ const agents = config.agents.map(
       registryPassword: config.registryPassword,
       adopt: config.adopt,
       network: config.network,
+      // A destroy that stops at the protected database has deleted the agents by then; the salt
+      // that encrypts their stored secrets must survive with the database.
+      protectSecretSalt: config.database.mode === "full" ? config.database.protect : config.protect,
     }),
 );
 

@@ -33,6 +33,11 @@ export interface ElizaAgentArgs {
   registryPassword?: pulumi.Input<string>;
   adopt?: boolean;
   network?: AgentNetworkOptions;
+  /**
+   * Protect SECRET_SALT from deletion. ElizaOS encrypts the secrets it stores in the database
+   * with it, so a new salt makes them unreadable: protect it wherever the database is kept.
+   */
+  protectSecretSalt?: boolean;
 }
 
 /**
@@ -55,7 +60,11 @@ export class ElizaAgent extends pulumi.ComponentResource {
     const { agent } = args;
 
     const apiToken = new RandomSecret(`${name}-api-token`, { length: 48 }, { parent: this });
-    const secretSalt = new RandomSecret(`${name}-secret-salt`, { length: 64 }, { parent: this });
+    const secretSalt = new RandomSecret(
+      `${name}-secret-salt`,
+      { length: 64 },
+      { parent: this, protect: args.protectSecretSalt },
+    );
     const image = imageSource(this, name, agent, args.registryPassword);
     const app = createApplication(this, name, args, image.source);
     const envVars = createEnvVars(this, name, args, app, apiToken, secretSalt);

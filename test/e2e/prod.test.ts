@@ -59,6 +59,8 @@ describe("the prod stack on the simulator", () => {
 
     expect(ofType(list, "PostgresDatabase").map((r) => r.protect)).toEqual([true]);
     expect(ofType(list, "Project").map((r) => r.protect)).toEqual([true]);
+    const protectedNames = list.filter((r) => r.protect).map((r) => r.urn.replace(/.*::/, ""));
+    expect(protectedNames.sort()).toEqual(["agents-db-postgres", "project", "server-bod-secret-salt"]);
   });
 
   it("refuses to destroy: the database and the project stay", async () => {
@@ -69,7 +71,12 @@ describe("the prod stack on the simulator", () => {
     const after = t.sim.control.state();
     expect(after.databases.map((d) => d.uuid)).toEqual(before.databases.map((d) => d.uuid));
     expect(after.projects.map((p) => p.uuid)).toEqual(before.projects.map((p) => p.uuid));
-    expect(ofType(await resources(), "PostgresDatabase")).toHaveLength(1);
+    const left = await resources();
+    expect(ofType(left, "PostgresDatabase")).toHaveLength(1);
+    // The engine deletes what it can before it reaches a protected resource, so the agent is
+    // gone by then; the salt that encrypts its stored secrets must stay with the database.
+    const salts = ofType(left, "RandomSecret").filter((r) => r.urn.endsWith("::server-bod-secret-salt"));
+    expect(salts.map((r) => r.protect)).toEqual([true]);
   });
 
   it("destroys everything once unprotected on purpose, leaving Coolify empty", async () => {

@@ -387,6 +387,21 @@ describe("ElizaAgent with an image source and a domain (the dev stack's server-b
   });
 });
 
+describe("ElizaAgent secret salt", () => {
+  it("is protected when asked (it must outlive a destroy that stops at the database)", async () => {
+    const { children } = await buildAgent("kept", devAgent({}), { protectSecretSalt: true });
+    const byName = (n: string) => children.find((c) => c.name === n);
+    expect(byName("kept-secret-salt")?.protect).toBe(true);
+    // Nothing else: a protected Deployment or Application could not be replaced by an update.
+    expect(children.filter((c) => c.protect).map((c) => c.name)).toEqual(["kept-secret-salt"]);
+  });
+
+  it("is not protected by default", async () => {
+    const { children } = await buildAgent("loose", devAgent({}));
+    expect(children.filter((c) => c.protect)).toEqual([]);
+  });
+});
+
 describe("ElizaAgent without a domain", () => {
   it("creates no TLS check and no smoke test, and warns that nothing can reach it", async () => {
     const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
