@@ -7,6 +7,7 @@ import {
   create,
   type ProviderSim,
   requestsDuring,
+  simApi,
   startProviderSim,
   useToken,
   writes,
@@ -135,10 +136,7 @@ describe("Application", () => {
 
   it("notices deletion out of band, and destroy waits for the queued delete", async () => {
     const c = await create(applicationImpl, { ...base, name: "gone", owner: "t/dev/gone", domains: [] });
-    await fetch(`${p.sim.apiUrl}/applications/${c.id}`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${p.sim.rootToken}`, accept: "application/json" },
-    });
+    await simApi(p, "DELETE", `/applications/${c.id}`);
     // Still there while Coolify's job runs; then gone.
     await new Promise((r) => setTimeout(r, 120));
     expect(await applicationImpl.read(c.id, c.outs)).toEqual({});
@@ -150,16 +148,9 @@ describe("Application", () => {
 
   it("a lost create answer is reconciled, not duplicated, even on a later run", async () => {
     // A project made outside this process (as on a later run), so creates look before posting.
-    const res = await fetch(`${p.sim.apiUrl}/projects`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${p.sim.rootToken}`,
-        "content-type": "application/json",
-        accept: "application/json",
-      },
-      body: JSON.stringify({ name: "made elsewhere" }),
+    const { uuid: projectUuid } = await simApi<{ uuid: string }>(p, "POST", "/projects", {
+      name: "made elsewhere",
     });
-    const { uuid: projectUuid } = (await res.json()) as { uuid: string };
     const inputs = { ...base, projectUuid, name: "lost", owner: "t/dev/lost", domains: [] };
     p.sim.control.injectFault({
       kind: "dropAfterCommit",
@@ -176,21 +167,13 @@ describe("Application", () => {
     const theirs = await create(applicationImpl, { ...inputs, owner: "t/dev/someone-else" });
     expect(theirs.id).not.toBe(c.id);
     // ...but an unmarked one is not taken over without adopt.
-    await fetch(`${p.sim.apiUrl}/applications/dockerimage`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${p.sim.rootToken}`,
-        "content-type": "application/json",
-        accept: "application/json",
-      },
-      body: JSON.stringify({
-        project_uuid: projectUuid,
-        environment_name: "production",
-        server_uuid: p.serverUuid,
-        name: "by-hand",
-        docker_registry_image_name: "nginx:1.27",
-        autogenerate_domain: false,
-      }),
+    await simApi(p, "POST", "/applications/dockerimage", {
+      project_uuid: projectUuid,
+      environment_name: "production",
+      server_uuid: p.serverUuid,
+      name: "by-hand",
+      docker_registry_image_name: "nginx:1.27",
+      autogenerate_domain: false,
     });
     const byHand = { ...inputs, name: "by-hand", owner: "t/dev/by-hand" };
     await expect(create(applicationImpl, byHand)).rejects.toThrow(

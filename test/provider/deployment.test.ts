@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Props } from "../../providers/coolify/src/provider/types";
-import { applicationImpl } from "../../providers/coolify/src/resources/application";
 import { deploymentImpl } from "../../providers/coolify/src/resources/deployment";
-import { projectImpl } from "../../providers/coolify/src/resources/project";
-import { checked, create, type ProviderSim, requestsDuring, startProviderSim } from "./harness";
+import {
+  checked,
+  create,
+  createTestApplication,
+  type ProviderSim,
+  requestsDuring,
+  startProviderSim,
+} from "./harness";
 
 describe("Deployment", () => {
   let p: ProviderSim;
@@ -11,17 +16,7 @@ describe("Deployment", () => {
 
   beforeAll(async () => {
     p = await startProviderSim({ deploymentPhaseMs: 100 });
-    const project = await create(projectImpl, { name: "deploys", owner: "t/dev/deploys" });
-    const app = await create(applicationImpl, {
-      projectUuid: project.id,
-      environment: "production",
-      serverUuid: p.serverUuid,
-      name: "deploy-app",
-      source: { type: "dockerimage", image: "ghcr.io/example/agent:1.7.2" },
-      port: 3000,
-      owner: "t/dev/deploy-app",
-    });
-    appUuid = app.id;
+    appUuid = await createTestApplication(p, "deploy-app");
   });
   afterAll(async () => p.close());
 

@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Props } from "../../providers/coolify/src/provider/types";
-import { applicationImpl } from "../../providers/coolify/src/resources/application";
 import { envVarsImpl } from "../../providers/coolify/src/resources/env-vars";
-import { projectImpl } from "../../providers/coolify/src/resources/project";
-import { checked, create, type ProviderSim, requestsDuring, startProviderSim, useToken } from "./harness";
+import {
+  checked,
+  create,
+  createTestApplication,
+  type ProviderSim,
+  requestsDuring,
+  simApi,
+  startProviderSim,
+  useToken,
+} from "./harness";
 
 describe("EnvVars", () => {
   let p: ProviderSim;
@@ -11,30 +18,16 @@ describe("EnvVars", () => {
 
   beforeAll(async () => {
     p = await startProviderSim();
-    const project = await create(projectImpl, { name: "envs", owner: "t/dev/envs" });
-    const app = await create(applicationImpl, {
-      projectUuid: project.id,
-      environment: "production",
-      serverUuid: p.serverUuid,
-      name: "envs-app",
-      source: { type: "dockerimage", image: "ghcr.io/example/agent:1.7.2" },
-      port: 3000,
-      owner: "t/dev/envs-app",
-    });
-    appUuid = app.id;
+    appUuid = await createTestApplication(p, "envs-app");
   });
   afterAll(async () => p.close());
 
   const productionValues = async () => {
-    const res = await fetch(`${p.sim.apiUrl}/applications/${appUuid}/envs`, {
-      headers: { authorization: `Bearer ${p.sim.rootToken}`, accept: "application/json" },
-    });
-    const list = (await res.json()) as {
-      key: string;
-      value: string;
-      is_preview: boolean;
-      is_buildtime: boolean;
-    }[];
+    const list = await simApi<{ key: string; value: string; is_preview: boolean }[]>(
+      p,
+      "GET",
+      `/applications/${appUuid}/envs`,
+    );
     return Object.fromEntries(list.filter((e) => !e.is_preview).map((e) => [e.key, e.value]));
   };
 
@@ -83,15 +76,7 @@ describe("EnvVars", () => {
   });
 
   it("owns only its keys: leaves hand-made variables alone and removes dropped ones", async () => {
-    await fetch(`${p.sim.apiUrl}/applications/${appUuid}/envs`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${p.sim.rootToken}`,
-        "content-type": "application/json",
-        accept: "application/json",
-      },
-      body: JSON.stringify({ key: "BY_HAND", value: "keep me" }),
-    });
+    await simApi(p, "POST", `/applications/${appUuid}/envs`, { key: "BY_HAND", value: "keep me" });
     const c = await create(envVarsImpl, { applicationUuid: appUuid, variables: { A: "1", B: "2" } });
     const dropB = await checked(envVarsImpl, { applicationUuid: appUuid, variables: { A: "1" } });
     await envVarsImpl.update(c.id, c.outs, dropB);
@@ -106,14 +91,11 @@ describe("EnvVars", () => {
 
   it("detects a value changed out of band with a sensitive token; a weak token keeps the stored hash", async () => {
     const c = await create(envVarsImpl, { applicationUuid: appUuid, variables: { DRIFT: "v1" } });
-    await fetch(`${p.sim.apiUrl}/applications/${appUuid}/envs`, {
-      method: "PATCH",
-      headers: {
-        authorization: `Bearer ${p.sim.rootToken}`,
-        "content-type": "application/json",
-        accept: "application/json",
-      },
-      body: JSON.stringify({ key: "DRIFT", value: "tampered", is_preview: false, is_literal: true }),
+    await simApi(p, "PATCH", `/applications/${appUuid}/envs`, {
+      key: "DRIFT",
+      value: "tampered",
+      is_preview: false,
+      is_literal: true,
     });
     const inputs = await checked(envVarsImpl, { applicationUuid: appUuid, variables: { DRIFT: "v1" } });
     const sensitive = await envVarsImpl.read(c.id, c.outs);

@@ -3,6 +3,8 @@
 // production: through COOLIFY_URL / COOLIFY_TOKEN, read at call time.
 import { expect } from "vitest";
 import type { Props, ResourceImpl } from "../../providers/coolify/src/provider/types";
+import { applicationImpl } from "../../providers/coolify/src/resources/application";
+import { projectImpl } from "../../providers/coolify/src/resources/project";
 import { type Simulator, startSimulator } from "../simulator";
 
 export interface ProviderSim {
@@ -53,4 +55,38 @@ export async function requestsDuring(sim: Simulator, fn: () => Promise<unknown>)
 
 export function writes(requests: string[]): string[] {
   return requests.filter((r) => !r.startsWith("GET "));
+}
+
+/** A call to the simulator's API as a hand-made change (root token), returning the JSON body. */
+export async function simApi<T = unknown>(
+  p: ProviderSim,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${p.sim.apiUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${p.sim.rootToken}`,
+      accept: "application/json",
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return (await res.json()) as T;
+}
+
+/** A project and a dockerimage application in it, created through the provider. */
+export async function createTestApplication(p: ProviderSim, name: string): Promise<string> {
+  const project = await create(projectImpl, { name: `${name} project`, owner: `t/dev/${name}-project` });
+  const app = await create(applicationImpl, {
+    projectUuid: project.id,
+    environment: "production",
+    serverUuid: p.serverUuid,
+    name,
+    source: { type: "dockerimage", image: "ghcr.io/example/agent:1.7.2" },
+    port: 3000,
+    owner: `t/dev/${name}`,
+  });
+  return app.id;
 }

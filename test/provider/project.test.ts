@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectImpl } from "../../providers/coolify/src/resources/project";
-import { checked, create, type ProviderSim, requestsDuring, startProviderSim } from "./harness";
+import { checked, create, type ProviderSim, requestsDuring, simApi, startProviderSim } from "./harness";
 
 describe("Project", () => {
   let p: ProviderSim;
@@ -77,16 +77,7 @@ describe("Project", () => {
   });
 
   it("refuses to take over a same-named project it did not create unless adopt is set", async () => {
-    const res = await fetch(`${p.sim.apiUrl}/projects`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${p.sim.rootToken}`,
-        "content-type": "application/json",
-        accept: "application/json",
-      },
-      body: JSON.stringify({ name: "hand made" }),
-    });
-    const { uuid } = (await res.json()) as { uuid: string };
+    const { uuid } = await simApi<{ uuid: string }>(p, "POST", "/projects", { name: "hand made" });
     await expect(create(projectImpl, { name: "hand made", owner: "proj/dev/hm" })).rejects.toThrow(
       /adopt: true/,
     );
@@ -107,9 +98,7 @@ describe("Project", () => {
 
   it("creates a non-default environment", async () => {
     const created = await create(projectImpl, { ...base, owner: "proj/dev/staging", environment: "staging" });
-    const project = await fetch(`${p.sim.apiUrl}/projects/${created.id}`, {
-      headers: { authorization: `Bearer ${p.sim.rootToken}`, accept: "application/json" },
-    }).then((r) => r.json() as Promise<{ environments: { name: string }[] }>);
+    const project = await simApi<{ environments: { name: string }[] }>(p, "GET", `/projects/${created.id}`);
     expect(project.environments.map((e) => e.name).sort()).toEqual(["production", "staging"]);
     await projectImpl.delete(created.id, created.outs);
   });

@@ -1,5 +1,6 @@
 import type { CoolifyClient } from "../client/client";
-import { CoolifyError, isCoolifyError } from "../client/errors";
+import { CoolifyError, isCoolifyError, isNotFound } from "../client/errors";
+import { coolifyClient } from "./context";
 import { markerOwner } from "./marker";
 
 /**
@@ -92,4 +93,19 @@ export async function findAfterLostCreate(
 
 export function isLostResponse(e: unknown): boolean {
   return isCoolifyError(e, "network") || isCoolifyError(e, "timeout");
+}
+
+/**
+ * Deletes an application or database and waits until Coolify's queued job has really removed
+ * it, so the project (deleted after its children) is not refused with "has resources".
+ */
+export async function deleteAndWait(kind: "application" | "database", id: string): Promise<void> {
+  const client = coolifyClient();
+  try {
+    await (kind === "application" ? client.deleteApplication(id) : client.deleteDatabase(id));
+  } catch (e) {
+    if (isNotFound(e)) return;
+    throw e;
+  }
+  await client.waitUntilGone(kind, id);
 }

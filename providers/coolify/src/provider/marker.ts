@@ -1,3 +1,5 @@
+import * as pulumi from "@pulumi/pulumi";
+
 /**
  * Coolify has no idempotency keys and allows duplicate names, so every object this program
  * creates carries an ownership marker in its description. A create whose response was lost is
@@ -7,6 +9,11 @@
  * (notes 4.3), so the marker uses only those.
  */
 const PREFIX = "(managed by eliza-coolify ";
+
+/** The owner key of a resource of this Pulumi project and stack, by its logical name. */
+export function ownerOf(name: string): string {
+  return ownerKey([pulumi.getProject(), pulumi.getStack(), name]);
+}
 
 export function ownerKey(parts: string[]): string {
   return parts.map((p) => p.toLowerCase().replace(/[^a-z0-9._-]+/g, "-")).join("/");

@@ -5,8 +5,8 @@ import type { Application as ApiApplication } from "../client/schemas";
 import { coolifyClient } from "../provider/context";
 import { domainProblem, joinDomains, normaliseDomain, parseFqdn } from "../provider/domains";
 import { canonicalJson, changedKeys, checkWith, replacedKeys } from "../provider/inputs";
-import { findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
-import { ownerKey, stripMarker, withMarker } from "../provider/marker";
+import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
+import { ownerOf, stripMarker, withMarker } from "../provider/marker";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -376,15 +376,7 @@ export const applicationImpl: ResourceImpl = {
   },
 
   async delete(id) {
-    const client = coolifyClient();
-    try {
-      await client.deleteApplication(id);
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
-    // Deletion is a queued job; the project can only go once the app is really gone.
-    await client.waitUntilGone("application", id);
+    await deleteAndWait("application", id);
   },
 };
 
@@ -400,7 +392,7 @@ export class Application extends pulumi.dynamic.Resource {
   constructor(name: string, args: ApplicationArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Props = {
       ...args,
-      owner: ownerKey([pulumi.getProject(), pulumi.getStack(), name]),
+      owner: ownerOf(name),
       uuid: undefined,
       fqdn: undefined,
       url: undefined,

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
-import { findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
-import { ownerKey, stripMarker, withMarker } from "../provider/marker";
+import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
+import { ownerOf, stripMarker, withMarker } from "../provider/marker";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -246,14 +246,7 @@ export const postgresDatabaseImpl: ResourceImpl = {
   },
 
   async delete(id) {
-    const client = coolifyClient();
-    try {
-      await client.deleteDatabase(id);
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
-    await client.waitUntilGone("database", id);
+    await deleteAndWait("database", id);
   },
 };
 
@@ -267,7 +260,7 @@ export class PostgresDatabase extends pulumi.dynamic.Resource {
   constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Props = {
       ...args,
-      owner: ownerKey([pulumi.getProject(), pulumi.getStack(), name]),
+      owner: ownerOf(name),
       uuid: undefined,
       internalUrl: undefined,
       password: args.password,

@@ -5,7 +5,7 @@ import { CoolifyError, isCoolifyError, isHasResources, isNotFound } from "../cli
 import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { isLostResponse, rememberFreshProject } from "../provider/lookup";
-import { markerOwner, ownerKey, stripMarker, withMarker } from "../provider/marker";
+import { markerOwner, ownerOf, stripMarker, withMarker } from "../provider/marker";
 import { sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
@@ -195,7 +195,7 @@ export class Project extends pulumi.dynamic.Resource {
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Props = {
       ...args,
-      owner: ownerKey([pulumi.getProject(), pulumi.getStack(), name]),
+      owner: ownerOf(name),
       uuid: undefined,
       serverUuid: args.serverUuid,
     };
