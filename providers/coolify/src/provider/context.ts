@@ -1,5 +1,6 @@
 import { CoolifyClient } from "../client/client";
 import { credentialsFrom } from "../client/credentials";
+import { isCoolifyError } from "../client/errors";
 
 /**
  * Stack config handed to the provider by the engine (`configure`). It is process state, set at
@@ -27,4 +28,25 @@ export function coolifyClient(): CoolifyClient {
     clients.set(key, client);
   }
   return client;
+}
+
+/**
+ * When Coolify rejects a request in a way an older server would (unknown field, missing route,
+ * an answer of another shape), asks for its version: on a Coolify older than 4.2 the user gets
+ * "upgrade Coolify" instead of a puzzling field error. One GET, only on such a failure, so the
+ * happy path pays nothing.
+ */
+export async function explainWithVersion(e: unknown): Promise<never> {
+  if (
+    isCoolifyError(e, "validation") ||
+    isCoolifyError(e, "bad_request") ||
+    isCoolifyError(e, "bad_response")
+  ) {
+    try {
+      await coolifyClient().assertSupportedVersion();
+    } catch (versionError) {
+      if (isCoolifyError(versionError, "unsupported_version")) throw versionError;
+    }
+  }
+  throw e;
 }

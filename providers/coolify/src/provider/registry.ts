@@ -6,7 +6,7 @@ import { envVarsImpl } from "../resources/env-vars";
 import { postgresDatabaseImpl } from "../resources/postgres-database";
 import { projectImpl } from "../resources/project";
 import { randomSecretImpl } from "../resources/random-secret";
-import { setConfiguredCredentials } from "./context";
+import { explainWithVersion, setConfiguredCredentials } from "./context";
 import type { ResourceImpl } from "./types";
 
 const implementations: Record<string, ResourceImpl> = {
@@ -38,14 +38,16 @@ export function withoutUndefined<T>(value: T): T {
 
 const cleaned = new Map<string, ResourceImpl>();
 
+/** Every implementation as the shims get it: results cleaned, version-related errors explained. */
 function clean(impl: ResourceImpl): ResourceImpl {
   return {
     check: async (olds, news) => withoutUndefined(await impl.check(olds, news)),
     diff: (id, olds, news) => impl.diff(id, olds, news),
-    create: async (inputs) => withoutUndefined(await impl.create(inputs)),
-    read: async (id, props) => withoutUndefined(await impl.read(id, props)),
-    update: async (id, olds, news) => withoutUndefined(await impl.update(id, olds, news)),
-    delete: (id, props) => impl.delete(id, props),
+    create: async (inputs) => withoutUndefined(await impl.create(inputs).catch(explainWithVersion)),
+    read: async (id, props) => withoutUndefined(await impl.read(id, props).catch(explainWithVersion)),
+    update: async (id, olds, news) =>
+      withoutUndefined(await impl.update(id, olds, news).catch(explainWithVersion)),
+    delete: (id, props) => impl.delete(id, props).catch(explainWithVersion),
   };
 }
 
