@@ -18,14 +18,11 @@ if [[ -f $stamp && "$(cat "$stamp")" == "$lock_hash" ]] && node_modules/.bin/bun
   exit 0
 fi
 
-# npm 11.19 writes lockfiles without the other platforms' optional packages of rollup (pulled in via
-# @elizaos/plugin-ollama -> tsup) and then its own `npm ci` rejects that lockfile as out of sync
-# ("Missing: @rollup/rollup-android-arm-eabi@ from lock file"). When that happens, install the same
-# locked versions with `npm install --no-save`, which reads the lockfile and does not rewrite it.
-if ! npm ci --ignore-scripts --no-audit --no-fund; then
-  echo "agent: npm ci rejected the lockfile (npm optional-dependency bug); installing the locked versions" >&2
-  npm install --ignore-scripts --no-save --no-audit --no-fund
-fi
+# `npm install` rather than `npm ci`: the registry here serves only this platform's optional
+# packages (rollup's, via @elizaos/plugin-ollama -> tsup), so the lockfile cannot list the others
+# and `npm ci` refuses it ("Missing: @rollup/rollup-android-arm-eabi@ from lock file"). With a
+# lockfile in sync, `npm install --no-save` installs exactly the locked versions, rewriting nothing.
+npm install --ignore-scripts --no-save --no-audit --no-fund --loglevel=error
 npm rebuild bun bcrypt esbuild
 
 bun_version=$(node_modules/.bin/bun --version) || {

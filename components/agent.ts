@@ -128,11 +128,12 @@ function imageSource(
       ref: `${src.repository}#${src.branch}`,
     };
   }
-  // build: docker builds and pushes here; Coolify pulls the pushed image by digest.
+  // build: docker builds and pushes here; Coolify pulls the pushed image by digest. The tag
+  // only names who pushed it (never `latest`, which other pushes would move).
   const built = new docker.Image(
     `${name}-image`,
     {
-      imageName: src.imageName,
+      imageName: `${src.imageName}:eliza-coolify-${pulumi.getStack()}-${agent.name}`,
       build: {
         context: src.context,
         dockerfile: `${src.context}/${src.dockerfile}`,
@@ -195,7 +196,8 @@ function createEnvVars(
   return new EnvVars(
     `${name}-env`,
     { applicationUuid: app.id, variables: { ...plainAgentEnv(args.agent), ...secrets } },
-    { parent },
+    // Deleting the application deletes its variables: no request per variable on destroy.
+    { parent, deletedWith: app },
   );
 }
 

@@ -162,7 +162,7 @@ export const BASE_URL_ENV: Partial<Record<ModelProvider, string>> = {
  */
 export const RESERVED_ENV: Record<string, string> = {
   POSTGRES_URL: "the database config (databaseMode, databaseUrl)",
-  DATABASE_URL: "the database config (databaseMode, databaseUrl)",
+  DATABASE_URL: "nothing: plugin-sql reads it as a fallback for POSTGRES_URL, which the database config sets",
   SERVER_PORT: "the program (the agent always listens on 3000)",
   SERVER_HOST: "the program (the agent always binds 0.0.0.0)",
   NODE_ENV: "the program (always production)",
@@ -464,7 +464,7 @@ const buildSourceSchema = z.strictObject({
     if (tag !== undefined || digest !== undefined) {
       ctx.addIssue({
         code: "custom",
-        message: `"${ref}" must not include a tag or digest — the program tags each build itself; give registry/repository only`,
+        message: `"${ref}" must not include a tag or digest — the program tags each build eliza-coolify-<stack>-<agent> and deploys it by digest; give registry/repository only`,
       });
     } else if (!IMAGE_NAME_PATTERN.test(ref)) {
       ctx.addIssue({

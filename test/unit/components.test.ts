@@ -91,6 +91,7 @@ interface Registered {
   parent: string;
   dependencies: string[];
   protect: boolean | undefined;
+  deletedWith: string;
 }
 const registered: Registered[] = [];
 
@@ -112,6 +113,7 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getDependenciesList(): string[];
+  getDeletedwith(): string;
 }
 
 /** The mocks' newResource sees inputs only; the monitor request also has parent, deps, protect. */
@@ -130,6 +132,7 @@ function recordRegistrations(): void {
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
       protect: req.getProtect(),
+      deletedWith: req.getDeletedwith(),
     });
     return original(req, cb);
   };
@@ -169,7 +172,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
     case T("AgentSmokeTest"):
       return { ...inputs, agentId: "agent-1", reply: "Hello from the agent", latencyMs: 42 };
     case DOCKER_IMAGE:
-      return { ...inputs, repoDigest: `${inputs.imageName}@${DIGEST}` };
+      // Like docker: the repository digest names the repository, not the tag that was pushed.
+      return { ...inputs, repoDigest: `${String(inputs.imageName).replace(/:[^/:]+$/, "")}@${DIGEST}` };
     default:
       return inputs;
   }
@@ -298,6 +302,8 @@ describe("ElizaAgent with an image source and a domain (the dev stack's server-b
     // The whole map is one secret on the wire, not just the secret values in it.
     expect(isSecretWire(env.wire.variables)).toBe(true);
     expect(env.inputs.applicationUuid).toBe("uuid-bod-app");
+    // Deleted with the application: destroy sends no request per variable.
+    expect(env.deletedWith).toMatch(/coolify:Application::bod-app$/);
     const vars = env.inputs.variables as Record<string, string>;
     expect(vars).toMatchObject({
       POSTGRES_URL: SLIM_URL,
@@ -484,8 +490,8 @@ describe("ElizaAgent sources", () => {
 
     const image = only(children, DOCKER_IMAGE);
     expect(image.name).toBe("built-image");
+    expect(image.inputs.imageName).toMatch(/^ghcr\.io\/acme\/eliza-agent:eliza-coolify-[a-z]+-[a-z-]+$/);
     expect(image.inputs).toMatchObject({
-      imageName: "ghcr.io/acme/eliza-agent",
       build: { context: "agent", dockerfile: "agent/Dockerfile", platform: "linux/amd64" },
       registry: { server: "ghcr.io", username: "acme-bot", password: "ghp_registry_password_123" },
     });
