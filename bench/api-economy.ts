@@ -306,7 +306,9 @@ export async function followUps(sim: Simulator, stack: Stack, rec: Recorder): Pr
   const newDeps = state.deployments.slice(deploymentsBefore);
 
   // Destroy in the engine's order (dependents first; app and database side by side), with
-  // Coolify's delete job taking deleteDelay of virtual time at normal clock speed.
+  // Coolify's delete job taking deleteDelay of virtual time at normal clock speed. The env vars
+  // are skipped: ElizaAgent declares them `deletedWith` the application, so the engine never
+  // calls their delete when the application goes in the same run.
   sim.control.setClockSpeed(1);
   process.env.ELIZA_COOLIFY_POLL_SCALE = "1";
   const destroy: Record<string, Counted> = {};
@@ -317,7 +319,8 @@ export async function followUps(sim: Simulator, stack: Stack, rec: Recorder): Pr
     await IMPLS[key].delete(d.id, d.outs);
     return { key, started, ended: Date.now() };
   };
-  for (const step of [["deployment"], ["env"], ["app", "database"], ["project"]] as (keyof Stack)[][]) {
+  destroy.env = classify([], "other");
+  for (const step of [["deployment"], ["app", "database"], ["project"]] as (keyof Stack)[][]) {
     const log = await rec.during(() => Promise.all(step.map(del)));
     // Attribute by path: an application's requests name its uuid, a database's its uuid.
     for (const key of step) {
