@@ -1,11 +1,11 @@
 import { inspect } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type ClientOptions, CoolifyClient, closeAgents, type RequestEvent } from "./client";
-import { CoolifyError } from "./errors";
 import { TokenBucket } from "./rate-limiter";
 import { ApplicationSchema } from "./schemas";
 import {
   FakeClock,
+  failure,
   type LoggedRequest,
   type ScriptedReply,
   type ScriptedServer,
@@ -47,16 +47,6 @@ function client(url: string, extra: Partial<ClientOptions> = {}) {
     ...extra,
   });
   return { c, clock, events, token };
-}
-
-async function failure(p: Promise<unknown>): Promise<CoolifyError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CoolifyError) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail");
 }
 
 const app = { uuid: "a1", name: "agent", fqdn: null, status: "exited" };

@@ -12,8 +12,9 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ClientOptions, CoolifyClient, closeAgents } from "./client";
 import type { Clock } from "./clock";
-import { CoolifyError } from "./errors";
+import type { CoolifyError } from "./errors";
 import { TokenBucket } from "./rate-limiter";
+import { failure } from "./test-helpers";
 
 interface SimFault {
   kind: "latency" | "status" | "reset" | "dropAfterCommit";
@@ -69,16 +70,6 @@ class SimClock implements Clock {
     this.virtual += ms;
     this.sim.control.step(ms);
   }
-}
-
-async function failure(p: Promise<unknown>): Promise<CoolifyError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CoolifyError) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe.skipIf(!haveSimulator)("client against the simulator", () => {

@@ -5,6 +5,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "./clock";
+import { CoolifyError } from "./errors";
 
 export type ScriptedReply =
   | { status: number; body?: unknown; headers?: Record<string, string>; text?: string }
@@ -95,4 +96,15 @@ let counter = 0;
 export function uniqueToken(): string {
   counter += 1;
   return `${counter}|test-token-${process.pid}-${counter}-SECRETVALUE`;
+}
+
+/** The CoolifyError a call fails with; anything else (or success) fails the test. */
+export async function failure(p: Promise<unknown>): Promise<CoolifyError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof CoolifyError) return e;
+    throw e;
+  }
+  throw new Error("expected the call to fail");
 }
