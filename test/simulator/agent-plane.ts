@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Core } from "./core";
+import { type ContentTypes, type Reply, readBody, send } from "./http";
 import type { Application } from "./state";
 import type { AgentBehaviour, RequestLogEntry } from "./types";
 
@@ -171,12 +172,8 @@ interface Container {
   logs: LogRow[];
 }
 
-interface Reply {
-  status: number;
-  json?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-}
+/** The agent's answers: JSON with a charset; text replies carry their own Content-Type. */
+const AGENT_TYPES: ContentTypes = { json: "application/json; charset=utf-8" };
 
 const text = (status: number, body: string, headers: Record<string, string> = {}): Reply => ({
   status,
@@ -309,7 +306,7 @@ export class AgentPlane {
       finish(0);
       return;
     }
-    send(res, reply);
+    send(res, reply, AGENT_TYPES);
     finish(reply.status);
   }
 
@@ -699,27 +696,4 @@ export class AgentPlane {
     }
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { ...(reply.headers ?? {}) };
-  let payload: string;
-  if (reply.text !== undefined) {
-    payload = reply.text;
-  } else {
-    payload = JSON.stringify(reply.json ?? null);
-    headers["Content-Type"] = "application/json; charset=utf-8";
-  }
-  headers["Content-Length"] = String(Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(payload);
 }

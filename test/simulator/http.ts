@@ -1,4 +1,5 @@
 // Request context, replies and the shared error bodies of the simulator (notes section 2.6).
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Core } from "./core";
 import type { Token } from "./state";
 import type { Ability } from "./types";
@@ -102,4 +103,36 @@ export function queryBool(q: URLSearchParams, key: string, dflt: boolean): boole
   const v = q.get(key);
   if (v === null) return dflt;
   return !(v === "false" || v === "0" || v === "");
+}
+
+/** The whole request body as UTF-8 text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Content-Type of JSON replies, and of text replies that name none (none set when `text` is absent). */
+export interface ContentTypes {
+  json: string;
+  text?: string;
+}
+
+/** Writes a reply: its text as given, otherwise its JSON, with Content-Type and Content-Length. */
+export function send(res: ServerResponse, reply: Reply, types: ContentTypes): void {
+  const headers: Record<string, string> = { ...(reply.headers ?? {}) };
+  let payload: string;
+  if (reply.text !== undefined) {
+    payload = reply.text;
+    if (types.text !== undefined) headers["Content-Type"] ??= types.text;
+  } else {
+    payload = JSON.stringify(reply.json ?? null);
+    headers["Content-Type"] = types.json;
+  }
+  headers["Content-Length"] = String(Buffer.byteLength(payload));
+  res.writeHead(reply.status, headers);
+  res.end(payload);
 }

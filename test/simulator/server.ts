@@ -3,7 +3,17 @@
 // and the /_sim control surface.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Core } from "./core";
-import { type Ctx, json, NOT_FOUND_CATCH_ALL, type Reply, type Route, SERVER_ERROR } from "./http";
+import {
+  type ContentTypes,
+  type Ctx,
+  json,
+  NOT_FOUND_CATCH_ALL,
+  type Reply,
+  type Route,
+  readBody,
+  SERVER_ERROR,
+  send,
+} from "./http";
 import { applicationRoutes } from "./routes-applications";
 import { databaseRoutes } from "./routes-databases";
 import { deploymentRoutes } from "./routes-deployments";
@@ -118,7 +128,7 @@ export class SimServer {
     const method = (req.method ?? "GET").toUpperCase();
     const raw = await readBody(req);
     if (url.pathname.startsWith("/_sim/") || url.pathname === "/_sim") {
-      send(res, this.control(method, url.pathname, raw));
+      send(res, this.control(method, url.pathname, raw), API_TYPES);
       return;
     }
     const entry: RequestLogEntry = {
@@ -164,7 +174,7 @@ export class SimServer {
         };
       }
       body = htmlUnlessJsonAccepted(req, body);
-      send(res, body);
+      send(res, body, API_TYPES);
       finish(body.status);
       return;
     }
@@ -182,7 +192,7 @@ export class SimServer {
       req.socket.destroy();
       return;
     }
-    send(res, reply);
+    send(res, reply, API_TYPES);
     finish(reply.status);
   }
 
@@ -419,26 +429,5 @@ function htmlUnlessJsonAccepted(req: IncomingMessage, reply: Reply): Reply {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { ...(reply.headers ?? {}) };
-  let payload: string;
-  if (reply.text !== undefined) {
-    payload = reply.text;
-    headers["Content-Type"] ??= "text/html; charset=UTF-8";
-  } else {
-    payload = JSON.stringify(reply.json ?? null);
-    headers["Content-Type"] = "application/json";
-  }
-  headers["Content-Length"] = String(Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(payload);
-}
+/** Coolify's own answers: JSON, or an HTML page (health, version, framework errors). */
+const API_TYPES: ContentTypes = { json: "application/json", text: "text/html; charset=UTF-8" };
