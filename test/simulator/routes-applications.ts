@@ -17,7 +17,7 @@ import {
   validationFailedList,
   validationFailedStrings,
 } from "./http";
-import { findEnvironment } from "./routes-projects";
+import { findEnvironment, findProject, findServer } from "./routes-projects";
 import type { Application, Destination, Environment, EnvVar, Project, Row, Server } from "./state";
 import { newUuid } from "./state";
 
@@ -244,8 +244,7 @@ export function resolvePlacement(ctx: Ctx, kind: "application" | "database"): Pl
   const envUuid = b.environment_uuid as string | null | undefined;
   if (!envName && !envUuid)
     return message(422, "You need to provide at least one of environment_name or environment_uuid.");
-  const s = ctx.core.store;
-  const project = s.projects.find((p) => p.uuid === b.project_uuid && p.team_id === ctx.teamId);
+  const project = findProject(ctx, b.project_uuid);
   if (!project) return message(404, "Project not found.");
   const environment = findEnvironment(ctx, project, String(envName ?? envUuid ?? ""));
   const envByUuid = environment ?? (envUuid ? findEnvironment(ctx, project, String(envUuid)) : undefined);
@@ -255,13 +254,13 @@ export function resolvePlacement(ctx: Ctx, kind: "application" | "database"): Pl
       return message(422, "You need to provide a valid environment_name or environment_uuid.");
     return message(404, "Environment not found.");
   }
-  const server = s.servers.find((x) => x.uuid === b.server_uuid && x.team_id === ctx.teamId);
+  const server = findServer(ctx, b.server_uuid);
   if (!server) return message(404, "Server not found.");
   if (server.is_build_server || server.settings.is_build_server)
     return validationFailed({
       server_uuid: ["The specified server is configured as a build server and cannot host resources."],
     });
-  const dests = s.destinations.filter((d) => d.server_id === server.id);
+  const dests = ctx.core.store.destinations.filter((d) => d.server_id === server.id);
   if (dests.length === 0) return message(400, "Server has no destinations.");
   let destination = dests[0] as Destination;
   // With exactly one destination, destination_uuid is ignored (notes section 3).

@@ -10,7 +10,7 @@ import {
   unknownFields,
   validationFailed,
 } from "./http";
-import type { Environment, Project } from "./state";
+import type { Environment, Project, Server } from "./state";
 import { newUuid } from "./state";
 
 // notes 4.3: name 3-255 chars: letters (incl. Unicode), digits, spaces and - _ . @ / & ( ) # , : +
@@ -44,8 +44,12 @@ function nameErrors(body: Record<string, unknown>, required: boolean): Record<st
   return errors;
 }
 
-function findProject(ctx: Ctx, uuid: string | undefined): Project | undefined {
+export function findProject(ctx: Ctx, uuid: unknown): Project | undefined {
   return ctx.core.store.projects.find((p) => p.uuid === uuid && p.team_id === ctx.teamId);
+}
+
+export function findServer(ctx: Ctx, uuid: unknown): Server | undefined {
+  return ctx.core.store.servers.find((s) => s.uuid === uuid && s.team_id === ctx.teamId);
 }
 
 /** Environment lookup: name first (inside the project), then uuid (notes section 3). */
@@ -53,6 +57,40 @@ export function findEnvironment(ctx: Ctx, project: Project, nameOrUuid: string):
   const envs = ctx.core.store.environments.filter((e) => e.project_id === project.id);
   return envs.find((e) => e.name === nameOrUuid) ?? envs.find((e) => e.uuid === nameOrUuid);
 }
+
+type Errors = Record<string, string[]>;
+
+/** Runs `handle` only when `errorsOf` finds nothing; otherwise 422. Validation comes before lookups. */
+const validated =
+  (errorsOf: (ctx: Ctx) => Errors, handle: (ctx: Ctx) => Reply) =>
+  (ctx: Ctx): Reply => {
+    const errors = errorsOf(ctx);
+    return Object.keys(errors).length ? validationFailed(errors) : handle(ctx);
+  };
+
+const NAME_AND_DESCRIPTION = new Set(["name", "description"]);
+
+/** A body of name and description only (projects, environment PATCH). */
+const nameBody = (required: boolean, handle: (ctx: Ctx) => Reply) =>
+  validated(
+    (ctx) => ({ ...nameErrors(ctx.body, required), ...unknownFields(ctx.body, NAME_AND_DESCRIPTION) }),
+    handle,
+  );
+
+/** A route under /projects/{uuid}: 404 unless the team has that project. */
+const inProject =
+  (handle: (ctx: Ctx, p: Project) => Reply) =>
+  (ctx: Ctx): Reply => {
+    const p = findProject(ctx, ctx.params.uuid);
+    return p ? handle(ctx, p) : message(404, "Project not found.");
+  };
+
+/** A route under /projects/{uuid}/{environment_name_or_uuid}: 404 unless both exist. */
+const inEnvironment = (handle: (ctx: Ctx, p: Project, env: Environment) => Reply) =>
+  inProject((ctx, p) => {
+    const env = findEnvironment(ctx, p, ctx.params.environment_name_or_uuid ?? "");
+    return env ? handle(ctx, p, env) : message(404, "Environment not found.");
+  });
 
 function envHasResources(ctx: Ctx, env: Environment): boolean {
   const s = ctx.core.store;
@@ -185,9 +223,7 @@ export const projectRoutes: Route[] = [
     template: "/servers/{uuid}",
     ability: "read",
     handler: (ctx) => {
-      const server = ctx.core.store.servers.find(
-        (s) => s.uuid === ctx.params.uuid && s.team_id === ctx.teamId,
-      );
+      const server = findServer(ctx, ctx.params.uuid);
       if (!server) return message(404, "Server not found.");
       return json(200, ctx.core.serverView(server, ctx.sensitive));
     },
@@ -197,9 +233,7 @@ export const projectRoutes: Route[] = [
     template: "/servers/{server_uuid}/destinations",
     ability: "read",
     handler: (ctx) => {
-      const server = ctx.core.store.servers.find(
-        (s) => s.uuid === ctx.params.server_uuid && s.team_id === ctx.teamId,
-      );
+      const server = findServer(ctx, ctx.params.server_uuid);
       if (!server) return message(404, "Server not found.");
       return json(
         200,
@@ -231,12 +265,7 @@ export const projectRoutes: Route[] = [
     template: "/projects",
     ability: "write",
     bodyCheck: true,
-    handler: (ctx) => {
-      const errors = {
-        ...nameErrors(ctx.body, true),
-        ...unknownFields(ctx.body, new Set(["name", "description"])),
-      };
-      if (Object.keys(errors).length) return validationFailed(errors);
+    handler: nameBody(true, (ctx) => {
       const ts = ctx.core.stamp();
       const project: Project = {
         id: ctx.core.store.nextId("projects"),
@@ -251,56 +280,48 @@ export const projectRoutes: Route[] = [
       ctx.core.store.projects.push(project);
       createEnvironment(ctx, project, "production");
       return json(201, { uuid: project.uuid });
-    },
+    }),
   },
   {
     method: "GET",
     template: "/projects/{uuid}",
     ability: "read",
-    handler: (ctx) => {
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
-      return json(200, {
+    handler: inProject((ctx, p) =>
+      json(200, {
         ...clone(p),
         environments: ctx.core.store.environments.filter((e) => e.project_id === p.id).map(envSummary),
-      });
-    },
+      }),
+    ),
   },
   {
     method: "PATCH",
     template: "/projects/{uuid}",
     ability: "write",
     bodyCheck: true,
-    handler: (ctx) => {
-      const errors = {
-        ...nameErrors(ctx.body, false),
-        ...unknownFields(ctx.body, new Set(["name", "description"])),
-      };
-      if (Object.keys(errors).length) return validationFailed(errors);
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
-      if (ctx.body.name !== undefined && ctx.body.name !== null) p.name = String(ctx.body.name);
-      if (Object.hasOwn(ctx.body, "description"))
-        p.description = (ctx.body.description as string | null) ?? "";
-      p.updated_at = ctx.core.stamp();
-      // notes 4.3: 201 (sic) on PATCH.
-      return json(201, { uuid: p.uuid, name: p.name, description: p.description });
-    },
+    handler: nameBody(
+      false,
+      inProject((ctx, p) => {
+        if (ctx.body.name !== undefined && ctx.body.name !== null) p.name = String(ctx.body.name);
+        if (Object.hasOwn(ctx.body, "description"))
+          p.description = (ctx.body.description as string | null) ?? "";
+        p.updated_at = ctx.core.stamp();
+        // notes 4.3: 201 (sic) on PATCH.
+        return json(201, { uuid: p.uuid, name: p.name, description: p.description });
+      }),
+    ),
   },
   {
     method: "DELETE",
     template: "/projects/{uuid}",
     ability: "write",
-    handler: (ctx) => {
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
+    handler: inProject((ctx, p) => {
       const envs = ctx.core.store.environments.filter((e) => e.project_id === p.id);
       if (envs.some((e) => envHasResources(ctx, e)))
         return message(400, "Project has resources, so it cannot be deleted.");
       ctx.core.store.environments = ctx.core.store.environments.filter((e) => e.project_id !== p.id);
       ctx.core.store.projects = ctx.core.store.projects.filter((x) => x !== p);
       return message(200, "Project deleted.");
-    },
+    }),
   },
 
   // ------------------------------------------------------------------ environments
@@ -308,87 +329,72 @@ export const projectRoutes: Route[] = [
     method: "GET",
     template: "/projects/{uuid}/environments",
     ability: "read",
-    handler: (ctx) => {
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
-      return json(
+    handler: inProject((ctx, p) =>
+      json(
         200,
         ctx.core.store.environments
           .filter((e) => e.project_id === p.id)
           .map((e) => ({ id: e.id, name: e.name, uuid: e.uuid })),
-      );
-    },
+      ),
+    ),
   },
   {
     method: "POST",
     template: "/projects/{uuid}/environments",
     ability: "write",
     bodyCheck: true,
-    handler: (ctx) => {
-      const nameOnly = nameErrors({ name: ctx.body.name }, true);
-      const errors = { ...nameOnly, ...unknownFields(ctx.body, new Set(["name"])) };
-      if (Object.keys(errors).length) return validationFailed(errors);
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
-      const raw = String(ctx.body.name);
-      // notes section 3: the duplicate check compares the raw request name.
-      if (ctx.core.store.environments.some((e) => e.project_id === p.id && e.name === raw))
-        return message(409, "Environment with this name already exists.");
-      const env = createEnvironment(ctx, p, raw);
-      return json(201, { uuid: env.uuid });
-    },
+    handler: validated(
+      (ctx) => ({
+        ...nameErrors({ name: ctx.body.name }, true),
+        ...unknownFields(ctx.body, new Set(["name"])),
+      }),
+      inProject((ctx, p) => {
+        const raw = String(ctx.body.name);
+        // notes section 3: the duplicate check compares the raw request name.
+        if (ctx.core.store.environments.some((e) => e.project_id === p.id && e.name === raw))
+          return message(409, "Environment with this name already exists.");
+        const env = createEnvironment(ctx, p, raw);
+        return json(201, { uuid: env.uuid });
+      }),
+    ),
   },
   {
     method: "PATCH",
     template: "/projects/{uuid}/environments/{environment_name_or_uuid}",
     ability: "write",
     bodyCheck: true,
-    handler: (ctx) => {
-      const errors = {
-        ...nameErrors(ctx.body, false),
-        ...unknownFields(ctx.body, new Set(["name", "description"])),
-      };
-      if (Object.keys(errors).length) return validationFailed(errors);
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
-      const env = findEnvironment(ctx, p, ctx.params.environment_name_or_uuid ?? "");
-      if (!env) return message(404, "Environment not found.");
-      if (typeof ctx.body.name === "string") {
-        const raw = ctx.body.name;
-        if (ctx.core.store.environments.some((e) => e.project_id === p.id && e !== env && e.name === raw))
-          return message(409, "Environment with this name already exists.");
-        env.name = normaliseEnvName(raw);
-      }
-      if (Object.hasOwn(ctx.body, "description"))
-        env.description = (ctx.body.description as string | null) ?? null;
-      env.updated_at = ctx.core.stamp();
-      return json(200, { uuid: env.uuid, name: env.name, description: env.description });
-    },
+    handler: nameBody(
+      false,
+      inEnvironment((ctx, p, env) => {
+        if (typeof ctx.body.name === "string") {
+          const raw = ctx.body.name;
+          if (ctx.core.store.environments.some((e) => e.project_id === p.id && e !== env && e.name === raw))
+            return message(409, "Environment with this name already exists.");
+          env.name = normaliseEnvName(raw);
+        }
+        if (Object.hasOwn(ctx.body, "description"))
+          env.description = (ctx.body.description as string | null) ?? null;
+        env.updated_at = ctx.core.stamp();
+        return json(200, { uuid: env.uuid, name: env.name, description: env.description });
+      }),
+    ),
   },
   {
     method: "DELETE",
     template: "/projects/{uuid}/environments/{environment_name_or_uuid}",
     ability: "write",
-    handler: (ctx) => {
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
-      const env = findEnvironment(ctx, p, ctx.params.environment_name_or_uuid ?? "");
-      if (!env) return message(404, "Environment not found.");
+    handler: inEnvironment((ctx, _p, env) => {
       if (envHasResources(ctx, env))
         return message(400, "Environment has resources, so it cannot be deleted.");
       ctx.core.store.environments = ctx.core.store.environments.filter((e) => e !== env);
       return message(200, "Environment deleted.");
-    },
+    }),
   },
   {
     method: "GET",
     template: "/projects/{uuid}/{environment_name_or_uuid}",
     ability: "read",
-    handler: (ctx) => {
-      const p = findProject(ctx, ctx.params.uuid);
-      if (!p) return message(404, "Project not found.");
-      const env = findEnvironment(ctx, p, ctx.params.environment_name_or_uuid ?? "");
-      if (!env) return message(404, "Environment not found.");
+    handler: inEnvironment((ctx, _p, env) => {
       const s = ctx.core.store;
       return json(200, {
         ...envSummary(env),
@@ -404,6 +410,6 @@ export const projectRoutes: Route[] = [
         mariadbs: [],
         services: [],
       });
-    },
+    }),
   },
 ];
