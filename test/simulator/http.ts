@@ -67,6 +67,18 @@ export const SERVER_ERROR: Reply = json(500, { message: "Server Error" });
 export const postOnly = (): Reply =>
   json(405, { message: "This endpoint has changed to a POST request." }, { Allow: "POST" });
 
+/**
+ * Route handlers on one stored item named by the path's {uuid}: `find` looks it up, a miss answers
+ * 404 with `notFound`, otherwise `handle` gets the item.
+ */
+export const onItem =
+  <T>(find: (ctx: Ctx, uuid: string | undefined) => T | undefined, notFound: string) =>
+  (handle: (ctx: Ctx, item: T) => Reply) =>
+  (ctx: Ctx): Reply => {
+    const item = find(ctx, ctx.params.uuid);
+    return item ? handle(ctx, item) : message(404, notFound);
+  };
+
 /** Unknown-field check: 422 "This field is not allowed." (notes 2.1). Returns null if all allowed. */
 export function unknownFields(body: Record<string, unknown>, allowed: Set<string>): Record<string, string[]> {
   const errors: Record<string, string[]> = {};

@@ -8,6 +8,7 @@ import {
   json,
   mergeErrors,
   message,
+  onItem,
   postOnly,
   queryBool,
   type Reply,
@@ -226,6 +227,13 @@ function decodeBase64(s: string): string {
 export function findApp(ctx: Ctx, uuid: string | undefined): Application | undefined {
   return ctx.core.store.teamApplications(ctx.teamId).find((a) => a.uuid === uuid);
 }
+
+/**
+ * Routes on the application in the path: 404 unless the team has it. Coolify's 404 message ends in
+ * a full stop on GET, start, stop, restart and the deployments list (onAppPeriod), not elsewhere.
+ */
+const onApp = onItem(findApp, "Application not found");
+export const onAppPeriod = onItem(findApp, "Application not found.");
 
 interface Placement {
   project: Project;
@@ -721,9 +729,7 @@ function queueFull(ctx: Ctx, app: Application): boolean {
   );
 }
 
-function startApp(ctx: Ctx): Reply {
-  const app = findApp(ctx, ctx.params.uuid);
-  if (!app) return message(404, "Application not found.");
+const startApp = onAppPeriod((ctx, app) => {
   const force = queryBool(ctx.query, "force", false) || bool(ctx.body.force, false);
   // P30: a full queue is not reported; the uuid returned never exists.
   if (queueFull(ctx, app))
@@ -731,7 +737,7 @@ function startApp(ctx: Ctx): Reply {
   const r = ctx.core.queueDeployment(app, { force, restartOnly: false, isApi: true });
   if (r.skipped) return message(200, "Deployment already queued for this commit.");
   return json(200, { message: "Deployment request queued.", deployment_uuid: r.deployment?.deployment_uuid });
-}
+});
 
 // ---------------------------------------------------------------------------- routes
 
@@ -791,21 +797,15 @@ export const applicationRoutes: Route[] = [
     method: "GET",
     template: "/applications/{uuid}",
     ability: "read",
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found.");
-      return json(200, ctx.core.appView(app, ctx.sensitive, true));
-    },
+    handler: onAppPeriod((ctx, app) => json(200, ctx.core.appView(app, ctx.sensitive, true))),
   },
   {
     method: "PATCH",
     template: "/applications/{uuid}",
     ability: "write",
     bodyCheck: true,
-    handler: (ctx) => {
+    handler: onApp((ctx, app) => {
       const b = ctx.body;
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found");
       const errors = mergeErrors(ctx.schemaErrors, unknownFields(b, PATCH_ALLOWED));
       if (errors) return validationFailed(errors);
       const fErr = fieldChecks(b, true);
@@ -857,47 +857,41 @@ export const applicationRoutes: Route[] = [
         if (r.skipped) return message(200, "Deployment already queued for this commit.");
       }
       return json(200, { uuid: app.uuid });
-    },
+    }),
   },
   {
     method: "DELETE",
     template: "/applications/{uuid}",
     ability: "write",
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found");
+    handler: onApp((ctx, app) => {
       app._deleting = true;
       // notes 4.5.4: deletion is a queued job; GET keeps answering until it has run.
       ctx.core.queueDelete("application", app.uuid);
       return message(200, "Application deletion request queued.");
-    },
+    }),
   },
   { method: "POST", template: "/applications/{uuid}/start", ability: "deploy", handler: startApp },
   {
     method: "POST",
     template: "/applications/{uuid}/stop",
     ability: "deploy",
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found.");
+    handler: onAppPeriod((ctx, app) => {
       ctx.core.stopApplication(app);
       return message(200, "Application stopping request queued.");
-    },
+    }),
   },
   {
     method: "POST",
     template: "/applications/{uuid}/restart",
     ability: "deploy",
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found.");
+    handler: onAppPeriod((ctx, app) => {
       const r = ctx.core.queueDeployment(app, { force: false, restartOnly: true, isApi: true });
       if (r.skipped) return message(200, "Deployment already queued for this commit.");
       return json(200, {
         message: "Restart request queued.",
         deployment_uuid: r.deployment?.deployment_uuid,
       });
-    },
+    }),
   },
   { method: "GET", template: "/applications/{uuid}/start", ability: null, handler: postOnly },
   { method: "GET", template: "/applications/{uuid}/stop", ability: null, handler: postOnly },
@@ -908,9 +902,7 @@ export const applicationRoutes: Route[] = [
     method: "GET",
     template: "/applications/{uuid}/envs",
     ability: "read",
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found");
+    handler: onApp((ctx, app) => {
       const envs = appEnvs(ctx, app);
       // notes 4.6: all production vars (by id), then all preview vars.
       const ordered = [
@@ -921,7 +913,7 @@ export const applicationRoutes: Route[] = [
         200,
         ordered.map((e) => ctx.core.envView(e, ctx.sensitive)),
       );
-    },
+    }),
   },
   {
     method: "POST",
@@ -930,10 +922,8 @@ export const applicationRoutes: Route[] = [
     // notes 2.1: this endpoint has no JSON body check; a bad body reaches the validator.
     bodyCheck: false,
     validate: true,
-    handler: (ctx) => {
+    handler: onApp((ctx, app) => {
       const b = ctx.body;
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found");
       // P1: is_build_time is not an allowed field (422 "This field is not allowed.").
       const errors = mergeErrors(envFieldErrors(b, true), unknownFields(b, ENV_ALLOWED));
       if (errors) return validationFailed(errors);
@@ -943,7 +933,7 @@ export const applicationRoutes: Route[] = [
         return message(409, "Environment variable already exists. Use PATCH request to update it.");
       const env = createEnv(ctx, app, b, isPreview);
       return json(201, { uuid: env.uuid });
-    },
+    }),
   },
   {
     method: "PATCH",
@@ -951,9 +941,7 @@ export const applicationRoutes: Route[] = [
     ability: "write",
     bodyCheck: true,
     validate: false,
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found");
+    handler: onApp((ctx, app) => {
       const data = ctx.body.data;
       if (!Array.isArray(data) || data.length === 0) return message(400, "Bulk data is required.");
       const out: Row[] = [];
@@ -975,17 +963,15 @@ export const applicationRoutes: Route[] = [
         out.push(ctx.core.envView(env, ctx.sensitive));
       }
       return json(201, out);
-    },
+    }),
   },
   {
     method: "PATCH",
     template: "/applications/{uuid}/envs",
     ability: "write",
     bodyCheck: true,
-    handler: (ctx) => {
+    handler: onApp((ctx, app) => {
       const b = ctx.body;
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found");
       // P4: found by key; env_uuid/uuid in the body is not allowed.
       const errors = mergeErrors(envFieldErrors(b, true), unknownFields(b, ENV_ALLOWED));
       if (errors) return validationFailed(errors);
@@ -996,20 +982,18 @@ export const applicationRoutes: Route[] = [
       overwriteEnv(ctx, env, b);
       // notes 4.6: 201 (sic) with the full env object.
       return json(201, ctx.core.envView(env, ctx.sensitive));
-    },
+    }),
   },
   {
     method: "DELETE",
     template: "/applications/{uuid}/envs/{env_uuid}",
     ability: "write",
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found");
+    handler: onApp((ctx, app) => {
       const env = appEnvs(ctx, app).find((e) => e.uuid === ctx.params.env_uuid);
       if (!env) return message(404, "Environment variable not found.");
       // P5: deleting the production variable leaves its preview twin.
       ctx.core.store.envs = ctx.core.store.envs.filter((e) => e !== env);
       return message(200, "Environment variable deleted.");
-    },
+    }),
   },
 ];

@@ -6,6 +6,7 @@ import {
   has,
   json,
   message,
+  onItem,
   postOnly,
   type Reply,
   type Route,
@@ -149,6 +150,9 @@ function findDb(ctx: Ctx, uuid: string | undefined): Database | undefined {
   return ctx.core.store.teamDatabases(ctx.teamId).find((d) => d.uuid === uuid);
 }
 
+/** A route on the database in the path: 404 unless the team has it. */
+const onDb = onItem(findDb, "Database not found.");
+
 function portInUse(ctx: Ctx, db: { destination_id: number; uuid: string }, port: number): boolean {
   const server = ctx.core.store.serverOfDestination(db.destination_id);
   return ctx.core.store.databases.some(
@@ -281,11 +285,7 @@ export const databaseRoutes: Route[] = [
     method: "GET",
     template: "/databases/{uuid}",
     ability: "read",
-    handler: (ctx) => {
-      const db = findDb(ctx, ctx.params.uuid);
-      if (!db) return message(404, "Database not found.");
-      return json(200, ctx.core.dbView(db, ctx.sensitive, true));
-    },
+    handler: onDb((ctx, db) => json(200, ctx.core.dbView(db, ctx.sensitive, true))),
   },
   {
     method: "PATCH",
@@ -325,51 +325,43 @@ export const databaseRoutes: Route[] = [
     method: "DELETE",
     template: "/databases/{uuid}",
     ability: "write",
-    handler: (ctx) => {
-      const db = findDb(ctx, ctx.params.uuid);
-      if (!db) return message(404, "Database not found.");
+    handler: onDb((ctx, db) => {
       db._deleting = true;
       ctx.core.queueDelete("database", db.uuid);
       return message(200, "Database deletion request queued.");
-    },
+    }),
   },
   {
     method: "POST",
     template: "/databases/{uuid}/start",
     ability: "deploy",
-    handler: (ctx) => {
-      const db = findDb(ctx, ctx.params.uuid);
-      if (!db) return message(404, "Database not found.");
+    handler: onDb((ctx, db) => {
       if (db.status.includes("running")) return message(400, "Database is already running.");
       db.status = "starting:unknown";
       ctx.core.setDatabaseStatusLater(db, "running:healthy");
       return message(200, "Database starting request queued.");
-    },
+    }),
   },
   {
     method: "POST",
     template: "/databases/{uuid}/stop",
     ability: "deploy",
-    handler: (ctx) => {
-      const db = findDb(ctx, ctx.params.uuid);
-      if (!db) return message(404, "Database not found.");
+    handler: onDb((ctx, db) => {
       if (db.status.includes("stopped") || db.status.includes("exited"))
         return message(400, "Database is already stopped.");
       ctx.core.setDatabaseStatusLater(db, "exited");
       return message(200, "Database stopping request queued.");
-    },
+    }),
   },
   {
     method: "POST",
     template: "/databases/{uuid}/restart",
     ability: "deploy",
-    handler: (ctx) => {
-      const db = findDb(ctx, ctx.params.uuid);
-      if (!db) return message(404, "Database not found.");
+    handler: onDb((ctx, db) => {
       db.status = "restarting:unknown";
       ctx.core.setDatabaseStatusLater(db, "running:healthy");
       return message(200, "Database restarting request queued.");
-    },
+    }),
   },
   { method: "GET", template: "/databases/{uuid}/start", ability: null, handler: postOnly },
   { method: "GET", template: "/databases/{uuid}/stop", ability: null, handler: postOnly },

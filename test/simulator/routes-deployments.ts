@@ -1,6 +1,16 @@
 // Deployments, POST /deploy and GET /resources (notes 4.8, 4.9, 2.5, P30, P33).
-import { bool, type Ctx, json, message, postOnly, type Reply, type Route, SERVER_ERROR } from "./http";
-import { findApp } from "./routes-applications";
+import {
+  bool,
+  type Ctx,
+  json,
+  message,
+  onItem,
+  postOnly,
+  type Reply,
+  type Route,
+  SERVER_ERROR,
+} from "./http";
+import { findApp, onAppPeriod } from "./routes-applications";
 import { findDb } from "./routes-databases";
 import type { Deployment, Row } from "./state";
 
@@ -8,6 +18,12 @@ function teamDeployments(ctx: Ctx): Deployment[] {
   const ids = new Set(ctx.core.store.teamApplications(ctx.teamId).map((a) => a.id));
   return ctx.core.store.deployments.filter((d) => ids.has(d.application_id));
 }
+
+/** A route on the deployment in the path: 404 unless it belongs to one of the team's applications. */
+const onDeployment = onItem(
+  (ctx, uuid) => teamDeployments(ctx).find((d) => d.deployment_uuid === uuid),
+  "Deployment not found.",
+);
 
 function param(ctx: Ctx, key: string): unknown {
   const q = ctx.query.get(key);
@@ -112,9 +128,7 @@ export const deploymentRoutes: Route[] = [
     method: "GET",
     template: "/deployments/applications/{uuid}",
     ability: "read",
-    handler: (ctx) => {
-      const app = findApp(ctx, ctx.params.uuid);
-      if (!app) return message(404, "Application not found.");
+    handler: onAppPeriod((ctx, app) => {
       const skip = Math.max(0, Number.parseInt(ctx.query.get("skip") ?? "0", 10) || 0);
       const take = Math.max(1, Number.parseInt(ctx.query.get("take") ?? "10", 10) || 10);
       const all = ctx.core.store.deployments
@@ -125,25 +139,19 @@ export const deploymentRoutes: Route[] = [
         count: all.length,
         deployments: all.slice(skip, skip + take).map((d) => ctx.core.deploymentView(d, ctx.sensitive)),
       });
-    },
+    }),
   },
   {
     method: "GET",
     template: "/deployments/{uuid}",
     ability: "read",
-    handler: (ctx) => {
-      const dep = teamDeployments(ctx).find((d) => d.deployment_uuid === ctx.params.uuid);
-      if (!dep) return message(404, "Deployment not found.");
-      return json(200, ctx.core.deploymentView(dep, ctx.sensitive));
-    },
+    handler: onDeployment((ctx, dep) => json(200, ctx.core.deploymentView(dep, ctx.sensitive))),
   },
   {
     method: "POST",
     template: "/deployments/{uuid}/cancel",
     ability: "deploy",
-    handler: (ctx) => {
-      const dep = teamDeployments(ctx).find((d) => d.deployment_uuid === ctx.params.uuid);
-      if (!dep) return message(404, "Deployment not found.");
+    handler: onDeployment((ctx, dep) => {
       if (dep.status !== "queued" && dep.status !== "in_progress")
         return message(400, `Deployment cannot be cancelled. Current status: ${dep.status}`);
       dep.status = "cancelled-by-user";
@@ -154,7 +162,7 @@ export const deploymentRoutes: Route[] = [
         deployment_uuid: dep.deployment_uuid,
         status: "cancelled-by-user",
       });
-    },
+    }),
   },
   { method: "POST", template: "/deploy", ability: "deploy", handler: deploy },
   { method: "GET", template: "/deploy", ability: null, handler: postOnly },

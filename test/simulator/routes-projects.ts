@@ -4,6 +4,7 @@ import {
   type Ctx,
   json,
   message,
+  onItem,
   postOnly,
   type Reply,
   type Route,
@@ -78,12 +79,7 @@ const nameBody = (required: boolean, handle: (ctx: Ctx) => Reply) =>
   );
 
 /** A route under /projects/{uuid}: 404 unless the team has that project. */
-const inProject =
-  (handle: (ctx: Ctx, p: Project) => Reply) =>
-  (ctx: Ctx): Reply => {
-    const p = findProject(ctx, ctx.params.uuid);
-    return p ? handle(ctx, p) : message(404, "Project not found.");
-  };
+const inProject = onItem(findProject, "Project not found.");
 
 /** A route under /projects/{uuid}/{environment_name_or_uuid}: 404 unless both exist. */
 const inEnvironment = (handle: (ctx: Ctx, p: Project, env: Environment) => Reply) =>
