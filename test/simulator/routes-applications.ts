@@ -654,6 +654,19 @@ function appEnvs(ctx: Ctx, app: Application): EnvVar[] {
   );
 }
 
+/** 422 for a one-variable body with bad or unknown fields (POST and PATCH), or null. */
+function envBodyInvalid(b: Row): Reply | null {
+  const errors = mergeErrors(envFieldErrors(b, true), unknownFields(b, ENV_ALLOWED));
+  return errors ? validationFailed(errors) : null;
+}
+
+/** The app's variable a body names: by trimmed key and is_preview, never by uuid (P4). */
+function envNamedBy(ctx: Ctx, app: Application, b: Row): EnvVar | undefined {
+  const key = String(b.key).trim();
+  const isPreview = bool(b.is_preview, false);
+  return appEnvs(ctx, app).find((e) => e.key === key && e.is_preview === isPreview);
+}
+
 const trimValue = (v: unknown): string | null =>
   typeof v === "string" ? v.trim() : v === undefined ? null : (v as null);
 
@@ -925,13 +938,11 @@ export const applicationRoutes: Route[] = [
     handler: onApp((ctx, app) => {
       const b = ctx.body;
       // P1: is_build_time is not an allowed field (422 "This field is not allowed.").
-      const errors = mergeErrors(envFieldErrors(b, true), unknownFields(b, ENV_ALLOWED));
-      if (errors) return validationFailed(errors);
-      const isPreview = bool(b.is_preview, false);
-      const key = String(b.key).trim();
-      if (appEnvs(ctx, app).some((e) => e.key === key && e.is_preview === isPreview))
+      const invalid = envBodyInvalid(b);
+      if (invalid) return invalid;
+      if (envNamedBy(ctx, app, b))
         return message(409, "Environment variable already exists. Use PATCH request to update it.");
-      const env = createEnv(ctx, app, b, isPreview);
+      const env = createEnv(ctx, app, b, bool(b.is_preview, false));
       return json(201, { uuid: env.uuid });
     }),
   },
@@ -953,13 +964,9 @@ export const applicationRoutes: Route[] = [
           for (const [k, v] of Object.entries(rawItem as Row)) if (ENV_ALLOWED.has(k)) item[k] = v;
         const errors = envFieldErrors(item, true);
         if (Object.keys(errors).length) return validationFailed(errors);
-        const isPreview = bool(item.is_preview, false);
-        const key = String(item.key).trim();
-        let env = appEnvs(ctx, app).find((e) => e.key === key && e.is_preview === isPreview);
+        let env = envNamedBy(ctx, app, item);
         if (env) overwriteEnv(ctx, env, item);
-        else {
-          env = createEnv(ctx, app, { ...item, value: item.value ?? null }, isPreview);
-        }
+        else env = createEnv(ctx, app, { ...item, value: item.value ?? null }, bool(item.is_preview, false));
         out.push(ctx.core.envView(env, ctx.sensitive));
       }
       return json(201, out);
@@ -973,11 +980,9 @@ export const applicationRoutes: Route[] = [
     handler: onApp((ctx, app) => {
       const b = ctx.body;
       // P4: found by key; env_uuid/uuid in the body is not allowed.
-      const errors = mergeErrors(envFieldErrors(b, true), unknownFields(b, ENV_ALLOWED));
-      if (errors) return validationFailed(errors);
-      const isPreview = bool(b.is_preview, false);
-      const key = String(b.key).trim();
-      const env = appEnvs(ctx, app).find((e) => e.key === key && e.is_preview === isPreview);
+      const invalid = envBodyInvalid(b);
+      if (invalid) return invalid;
+      const env = envNamedBy(ctx, app, b);
       if (!env) return message(404, "Environment variable not found.");
       overwriteEnv(ctx, env, b);
       // notes 4.6: 201 (sic) with the full env object.
