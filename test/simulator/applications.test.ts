@@ -1,19 +1,10 @@
 // Applications (notes 4.5, section 5, 2.6, P7 - P9, P12, P15, P31, P34).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator } from "./index";
-import { call, makeApp, makeProject, SERVER_UUID } from "./testkit";
-import type { Simulator } from "./types";
+import { describe, expect, it } from "vitest";
+import { call, makeApp, makeProject, SERVER_UUID, useSimulator } from "./testkit";
 
-let sim: Simulator;
 let project: string;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  sim.control.reset();
-  sim.control.setClockSpeed(0);
-  project = await makeProject(sim);
+const sim = useSimulator({}, async (s) => {
+  project = await makeProject(s);
 });
 
 const placement = () => ({ project_uuid: project, server_uuid: SERVER_UUID, environment_name: "production" });

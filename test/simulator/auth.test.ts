@@ -1,18 +1,8 @@
 // Auth, abilities, API gate, rate limit, health and version (notes 2.2 - 2.5, 4.1, P15 - P17, P27).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator } from "./index";
-import { call, makeProject } from "./testkit";
-import type { Simulator } from "./types";
+import { describe, expect, it } from "vitest";
+import { call, makeProject, useSimulator } from "./testkit";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ rateLimitPerMinute: 5 });
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-  sim.control.reset();
-  sim.control.setClockSpeed(0);
-});
+const sim = useSimulator({ rateLimitPerMinute: 5 });
 
 describe("health and version (notes 4.1)", () => {
   it("GET /api/health is plain OK without auth", async () => {

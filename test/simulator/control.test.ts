@@ -1,18 +1,8 @@
 // Faults, request log, state, reset and the HTTP control surface under /_sim/.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator } from "./index";
-import { call, makeApp, makeProject } from "./testkit";
-import type { Simulator } from "./types";
+import { describe, expect, it } from "vitest";
+import { call, makeApp, makeProject, useSimulator } from "./testkit";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ deploymentPhaseMs: 100 });
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-  sim.control.reset();
-  sim.control.setClockSpeed(0);
-});
+const sim = useSimulator({ deploymentPhaseMs: 100 });
 
 describe("faults", () => {
   it("status 429 with Retry-After, for `count` matching requests only", async () => {

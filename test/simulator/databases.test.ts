@@ -1,19 +1,10 @@
 // PostgreSQL databases (notes 4.7, 1.2, section 7, P20, P21, P28, P32).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator } from "./index";
-import { call, makeDb, makeProject, SERVER_UUID } from "./testkit";
-import type { Simulator } from "./types";
+import { describe, expect, it } from "vitest";
+import { call, makeDb, makeProject, SERVER_UUID, useSimulator } from "./testkit";
 
-let sim: Simulator;
 let project: string;
-beforeAll(async () => {
-  sim = await startSimulator({ deploymentPhaseMs: 100 });
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  sim.control.reset();
-  sim.control.setClockSpeed(0);
-  project = await makeProject(sim);
+const sim = useSimulator({ deploymentPhaseMs: 100 }, async (s) => {
+  project = await makeProject(s);
 });
 const placement = () => ({ project_uuid: project, server_uuid: SERVER_UUID, environment_name: "production" });
 

@@ -1,20 +1,11 @@
 // Deployments and application status (notes 4.5.5, 4.8, 2.5, section 7, P29, P30, P33).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator } from "./index";
-import { call, makeApp, makeProject } from "./testkit";
-import type { Simulator } from "./types";
+import { describe, expect, it } from "vitest";
+import { call, makeApp, makeProject, useSimulator } from "./testkit";
 
 const PHASE = 1000;
-let sim: Simulator;
 let app: string;
-beforeAll(async () => {
-  sim = await startSimulator({ deploymentPhaseMs: PHASE });
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  sim.control.reset();
-  sim.control.setClockSpeed(0);
-  app = (await makeApp(sim, await makeProject(sim), { name: "agent" })).uuid;
+const sim = useSimulator({ deploymentPhaseMs: PHASE }, async (s) => {
+  app = (await makeApp(s, await makeProject(s), { name: "agent" })).uuid;
 });
 
 const dep = async (uuid: string) => (await call(sim, "GET", `/deployments/${uuid}`)).body;

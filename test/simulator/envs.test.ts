@@ -1,19 +1,10 @@
 // Application environment variables (notes 4.6, section 7, P1 - P5).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator } from "./index";
-import { call, makeApp, makeProject } from "./testkit";
-import type { Simulator } from "./types";
+import { describe, expect, it } from "vitest";
+import { call, makeApp, makeProject, useSimulator } from "./testkit";
 
-let sim: Simulator;
 let app: string;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  sim.control.reset();
-  sim.control.setClockSpeed(0);
-  app = (await makeApp(sim, await makeProject(sim))).uuid;
+const sim = useSimulator({}, async (s) => {
+  app = (await makeApp(s, await makeProject(s))).uuid;
 });
 
 type Env = { uuid: string; key: string; value?: string | null; is_preview: boolean } & Record<

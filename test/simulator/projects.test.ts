@@ -1,18 +1,8 @@
 // Projects and environments (notes 4.3, section 3, P6).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulator } from "./index";
-import { call, makeApp, makeDb, makeProject } from "./testkit";
-import type { Simulator } from "./types";
+import { describe, expect, it } from "vitest";
+import { call, makeApp, makeDb, makeProject, useSimulator } from "./testkit";
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ deleteDelayMs: 300 });
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-  sim.control.reset();
-  sim.control.setClockSpeed(0);
-});
+const sim = useSimulator({ deleteDelayMs: 300 });
 
 describe("projects", () => {
   it("create gives 201 {uuid} and a production environment", async () => {

@@ -1,5 +1,29 @@
 // Small helpers for the simulator's own tests (plain fetch, no client code from providers/).
-import type { Simulator } from "./types";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { startSimulator } from "./index";
+import type { Simulator, SimulatorOptions } from "./types";
+
+/**
+ * The simulator of one test file: started before its tests with `options`, closed after them,
+ * and before each test reset with its clock stopped; then `each` runs (e.g. to make a project).
+ * The object returned is filled in when the simulator has started.
+ */
+export function useSimulator(
+  options: SimulatorOptions = {},
+  each?: (sim: Simulator) => Promise<void>,
+): Simulator {
+  const sim = {} as Simulator;
+  beforeAll(async () => {
+    Object.assign(sim, await startSimulator(options));
+  });
+  afterAll(() => sim.close());
+  beforeEach(async () => {
+    sim.control.reset();
+    sim.control.setClockSpeed(0);
+    await each?.(sim);
+  });
+  return sim;
+}
 
 export interface ApiResult {
   status: number;
