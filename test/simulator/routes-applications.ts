@@ -600,17 +600,9 @@ const createApplication =
 
 // ---------------------------------------------------------------------------- envs
 
-const ENV_ALLOWED = new Set([
-  "key",
-  "value",
-  "is_preview",
-  "is_literal",
-  "is_multiline",
-  "is_shown_once",
-  "is_runtime",
-  "is_buildtime",
-  "comment",
-]);
+/** The boolean fields of an environment variable body. */
+const ENV_FLAGS = ["is_preview", "is_literal", "is_multiline", "is_shown_once", "is_runtime", "is_buildtime"];
+const ENV_ALLOWED = new Set(["key", "value", ...ENV_FLAGS, "comment"]);
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 function envFieldErrors(b: Row, keyRequired: boolean): Record<string, string[]> {
@@ -628,14 +620,7 @@ function envFieldErrors(b: Row, keyRequired: boolean): Record<string, string[]> 
   }
   if (b.value !== undefined && b.value !== null && typeof b.value !== "string")
     errors.value = ["The value field must be a string."];
-  for (const f of [
-    "is_preview",
-    "is_literal",
-    "is_multiline",
-    "is_shown_once",
-    "is_runtime",
-    "is_buildtime",
-  ]) {
+  for (const f of ENV_FLAGS) {
     const v = b[f];
     if (v !== undefined && v !== null && ![true, false, 0, 1, "0", "1"].includes(v as never))
       errors[f] = [`The ${f.replace(/_/g, " ")} field must be true or false.`];
