@@ -99,8 +99,10 @@ export class Core {
 
   // ---------------------------------------------------------------- timed behaviour
 
-  /** Queued delete (notes 4.5.4, P6): the row stays visible until the job has run. */
-  queueDelete(kind: "application" | "database", uuid: string): void {
+  /** Queued delete (notes 4.5.4, P6): the row is marked deleting and stays visible until the job has run. */
+  queueDelete(kind: "application" | "database", row: { uuid: string; _deleting: boolean }): void {
+    row._deleting = true;
+    const uuid = row.uuid;
     this.clock.after(this.opts.deleteDelayMs, () => {
       const s = this.store;
       if (kind === "application") {

@@ -862,9 +862,8 @@ export const applicationRoutes: Route[] = [
     template: "/applications/{uuid}",
     ability: "write",
     handler: onApp((ctx, app) => {
-      app._deleting = true;
       // notes 4.5.4: deletion is a queued job; GET keeps answering until it has run.
-      ctx.core.queueDelete("application", app.uuid);
+      ctx.core.queueDelete("application", app);
       return message(200, "Application deletion request queued.");
     }),
   },

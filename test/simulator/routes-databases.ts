@@ -326,8 +326,7 @@ export const databaseRoutes: Route[] = [
     template: "/databases/{uuid}",
     ability: "write",
     handler: onDb((ctx, db) => {
-      db._deleting = true;
-      ctx.core.queueDelete("database", db.uuid);
+      ctx.core.queueDelete("database", db);
       return message(200, "Database deletion request queued.");
     }),
   },
