@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Core } from "./core";
-import { type ContentTypes, type Reply, readBody, send } from "./http";
+import { type ContentTypes, logEntry, type Reply, readBody, send } from "./http";
 import type { Application } from "./state";
 import type { AgentBehaviour, RequestLogEntry } from "./types";
 
@@ -250,20 +250,7 @@ export class AgentPlane {
     const url = new URL(req.url ?? "/", "http://x");
     const method = (req.method ?? "GET").toUpperCase();
     const host = hostOf(req);
-    const entry: RequestLogEntry = {
-      method,
-      path: url.pathname + url.search,
-      status: 0,
-      at: started,
-      durationMs: 0,
-      plane: "agent",
-      host,
-    };
-    const finish = (status: number) => {
-      entry.status = status;
-      entry.durationMs = Date.now() - started;
-      this.log(entry);
-    };
+    const { entry, finish } = logEntry(started, method, url, { plane: "agent", host }, this.log);
     const raw = await readBody(req);
     this.core.clock.tick();
 

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Core } from "./core";
 import type { Token } from "./state";
-import type { Ability } from "./types";
+import type { Ability, RequestLogEntry } from "./types";
 
 export interface Ctx {
   core: Core;
@@ -147,4 +147,31 @@ export function send(res: ServerResponse, reply: Reply, types: ContentTypes): vo
   headers["Content-Length"] = String(Buffer.byteLength(payload));
   res.writeHead(reply.status, headers);
   res.end(payload);
+}
+
+/**
+ * The request-log entry of a request that started at `started`, and `finish(status)`, which stamps
+ * its status and duration and hands it to `log`.
+ */
+export function logEntry(
+  started: number,
+  method: string,
+  url: URL,
+  extra: Pick<RequestLogEntry, "plane" | "host">,
+  log: (entry: RequestLogEntry) => void,
+): { entry: RequestLogEntry; finish: (status: number) => void } {
+  const entry: RequestLogEntry = {
+    method,
+    path: url.pathname + url.search,
+    status: 0,
+    at: started,
+    durationMs: 0,
+    ...extra,
+  };
+  const finish = (status: number) => {
+    entry.status = status;
+    entry.durationMs = Date.now() - started;
+    log(entry);
+  };
+  return { entry, finish };
 }

@@ -7,6 +7,7 @@ import {
   type ContentTypes,
   type Ctx,
   json,
+  logEntry,
   NOT_FOUND_CATCH_ALL,
   type Reply,
   type Route,
@@ -131,19 +132,7 @@ export class SimServer {
       send(res, this.control(method, url.pathname, raw), API_TYPES);
       return;
     }
-    const entry: RequestLogEntry = {
-      method,
-      path: url.pathname + url.search,
-      status: 0,
-      at: started,
-      durationMs: 0,
-      plane: "api",
-    };
-    const finish = (status: number) => {
-      entry.status = status;
-      entry.durationMs = Date.now() - started;
-      this.st.log.push(entry);
-    };
+    const { entry, finish } = logEntry(started, method, url, { plane: "api" }, (e) => this.st.log.push(e));
     const isApi = url.pathname.startsWith("/api/");
     let fault: Fault | undefined;
     if (isApi) fault = this.takeFault(method, url.pathname);
