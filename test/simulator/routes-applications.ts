@@ -95,6 +95,17 @@ const DEFAULT_SETTINGS: Row = {
   is_swarm_only_worker_nodes: null,
 };
 
+/** Container resource limits: the same columns on applications and databases. */
+export const LIMIT_FIELDS = [
+  "limits_memory",
+  "limits_memory_swap",
+  "limits_memory_swappiness",
+  "limits_memory_reservation",
+  "limits_cpus",
+  "limits_cpuset",
+  "limits_cpu_shares",
+];
+
 /** Top-level columns a request may set directly (request name = column name). */
 const COLUMN_FIELDS = [
   "name",
@@ -134,13 +145,7 @@ const COLUMN_FIELDS = [
   "health_check_timeout",
   "health_check_retries",
   "health_check_start_period",
-  "limits_memory",
-  "limits_memory_swap",
-  "limits_memory_swappiness",
-  "limits_memory_reservation",
-  "limits_cpus",
-  "limits_cpuset",
-  "limits_cpu_shares",
+  ...LIMIT_FIELDS,
   "custom_labels",
   "custom_docker_run_options",
   "pre_deployment_command",

@@ -15,7 +15,7 @@ import {
   validationFailed,
   validationFailedStrings,
 } from "./http";
-import { resolvePlacement } from "./routes-applications";
+import { LIMIT_FIELDS, resolvePlacement } from "./routes-applications";
 import type { Database, Row } from "./state";
 import { newUuid, randomAlnum } from "./state";
 
@@ -27,13 +27,7 @@ const COLUMN_FIELDS = [
   "is_public",
   "public_port",
   "public_port_timeout",
-  "limits_memory",
-  "limits_memory_swap",
-  "limits_memory_swappiness",
-  "limits_memory_reservation",
-  "limits_cpus",
-  "limits_cpuset",
-  "limits_cpu_shares",
+  ...LIMIT_FIELDS,
   "postgres_user",
   "postgres_password",
   "postgres_db",
