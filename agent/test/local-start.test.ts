@@ -211,9 +211,17 @@ describe("local start with POSTGRES_URL (Postgres wire protocol, vector extensio
     expect(extensions.rows.map((row) => row.extname)).toEqual(
       expect.arrayContaining(["vector", "fuzzystrmatch"]),
     );
-    const messages = await postgres.db.query<{ count: number }>(
-      "select count(*)::int as count from central_messages",
-    );
-    expect(messages.rows[0]?.count).toBeGreaterThanOrEqual(2);
+    // The user's message and the agent's reply; the server may store the reply just after it
+    // has answered the HTTP request, so allow it a few seconds.
+    const countMessages = async () =>
+      (await postgres.db.query<{ count: number }>("select count(*)::int as count from central_messages"))
+        .rows[0]?.count ?? 0;
+    const deadline = Date.now() + 10_000;
+    let stored = await countMessages();
+    while (stored < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      stored = await countMessages();
+    }
+    expect(stored).toBeGreaterThanOrEqual(2);
   });
 });
