@@ -85,7 +85,8 @@ export class OpenApiValidator {
     const responses = op?.responses as Record<string, Json> | undefined;
     const content = responses?.[String(status)]?.content as Record<string, Json> | undefined;
     const schema = content?.["application/json"]?.schema as Json | undefined;
-    const wrong = SPEC_WRONG_RESPONSES.has(`${method.toUpperCase()} ${template}`) || status === 422 || status === 429;
+    const wrong =
+      SPEC_WRONG_RESPONSES.has(`${method.toUpperCase()} ${template}`) || status === 422 || status === 429;
     const fn =
       schema && !wrong
         ? this.spec.ajv.compile(loosenResponse(loosen(resolveRefs(schema, this.spec.doc))) as Json)

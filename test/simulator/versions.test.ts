@@ -28,9 +28,9 @@ describe("DELETE abilities by version", () => {
   it("4.7.7: delete (or root) deletes; delete alone still cannot write", async () => {
     const projectUuid = await makeProject(v47);
     const withDelete = v47.control.createToken({ abilities: ["read", "write", "deploy", "delete"] });
-    expect((await call(v47, "DELETE", `/projects/${projectUuid}`, undefined, { token: withDelete })).status).toBe(
-      200,
-    );
+    expect(
+      (await call(v47, "DELETE", `/projects/${projectUuid}`, undefined, { token: withDelete })).status,
+    ).toBe(200);
     const deleteOnly = v47.control.createToken({ abilities: ["delete"] });
     const w = await call(v47, "POST", "/projects", { name: "abc" }, { token: deleteOnly });
     expect(w.body).toEqual({ message: "Missing required permissions: write" });

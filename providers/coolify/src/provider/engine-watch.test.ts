@@ -4,7 +4,10 @@ import { engineAddress, watchEngine } from "./engine-watch";
 
 describe("the provider process follows the engine", () => {
   it("reads the engine's address from the host's argument", () => {
-    expect(engineAddress(["node", "index.js", "127.0.0.1:43117"])).toEqual({ host: "127.0.0.1", port: 43117 });
+    expect(engineAddress(["node", "index.js", "127.0.0.1:43117"])).toEqual({
+      host: "127.0.0.1",
+      port: 43117,
+    });
     expect(engineAddress(["node", "vitest"])).toBeUndefined();
   });
 
