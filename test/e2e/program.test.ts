@@ -26,12 +26,16 @@ describe("the dev stack end to end on the simulator", () => {
   });
   afterAll(async () => t?.close());
 
-  it("previews without calling Coolify", async () => {
+  // The one request a preview or an up makes when nothing changes: proof of URL and token.
+  const preflightOnly = ["GET /api/v1/version"];
+  const calls = (log: LogEntry[]) => api(log).map((e) => `${e.method} ${e.path}`);
+
+  it("previews with one request, the check of URL and token", async () => {
     const log = await during(async () => {
       const preview = await t.stack.preview({ onOutput: t.onOutput });
       expect(preview.changeSummary.create).toBeGreaterThan(10);
     });
-    expect(api(log)).toEqual([]);
+    expect(calls(log)).toEqual(preflightOnly);
   });
 
   it("deploys both agents, proves chat works, and leaves the simulator in the declared shape", async () => {
@@ -48,14 +52,17 @@ describe("the dev stack end to end on the simulator", () => {
     expect(state.databases[0]?.image).toBe("pgvector/pgvector:0.8.0-pg17");
   });
 
-  it("then previews and ups with no changes and no Coolify request", async () => {
-    const log = await during(async () => {
+  it("then previews and ups with no changes and one request each", async () => {
+    const previewLog = await during(async () => {
       const preview = await t.stack.preview({ onOutput: t.onOutput });
       expect(noChanges(preview.changeSummary)).toEqual([]);
+    });
+    expect(calls(previewLog)).toEqual(preflightOnly);
+    const upLog = await during(async () => {
       const up = await t.stack.up({ onOutput: t.onOutput });
       expect(noChanges(up.summary.resourceChanges ?? {})).toEqual([]);
     });
-    expect(api(log)).toEqual([]);
+    expect(calls(upLog)).toEqual(preflightOnly);
   });
 
   it("refreshes with one GET per Coolify object and no change, and previews clean after", async () => {
@@ -130,6 +137,10 @@ describe("the dev stack end to end on the simulator", () => {
       expect(text).toContain('require("@eliza-coolify/coolify")');
       expect(text).not.toMatch(/coolifyClient|bulkUpsert|createApplication|node_modules/);
     }
+  });
+
+  it("answered only what Coolify's OpenAPI document allows", () => {
+    expect(t.sim.control.responseViolations()).toEqual([]);
   });
 
   it("destroys everything and leaves Coolify empty", async () => {
