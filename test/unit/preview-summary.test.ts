@@ -6,8 +6,10 @@ import {
   changeRows,
   countChanges,
   displayType,
+  inputChanges,
   main,
   type PreviewDigest,
+  type PreviewStep,
   parseArgs,
   parseUrn,
   summarizePreview,
@@ -203,6 +205,74 @@ describe("other previews", () => {
   });
 });
 
+describe("inputChanges: what changed, from the step's old and new inputs", () => {
+  const step = (olds: Record<string, unknown>, news: Record<string, unknown>): PreviewStep => ({
+    op: "update",
+    urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/coolify:Application::a",
+    oldState: { inputs: olds },
+    newState: { inputs: news },
+  });
+
+  it("lists nested paths, additions and removals, never a value", () => {
+    const changes = inputChanges(
+      step(
+        {
+          limits: { memory: "1g", cpus: "1" },
+          domains: ["https://a.example.com"],
+          gone: "x",
+          same: { a: 1 },
+        },
+        { limits: { memory: "2g", cpus: "1" }, domains: ["https://b.example.com"], added: 3, same: { a: 1 } },
+      ),
+    );
+    expect(changes).toEqual([
+      { path: "limits.memory", kind: "update" },
+      { path: "domains", kind: "update" },
+      { path: "gone", kind: "delete" },
+      { path: "added", kind: "add" },
+    ]);
+  });
+
+  it("cannot compare masked secrets: lists them only when nothing else changed", () => {
+    expect(inputChanges(step({ token: "[secret]", port: 1 }, { token: "[secret]", port: 2 }))).toEqual([
+      { path: "port", kind: "update" },
+    ]);
+    expect(inputChanges(step({ token: "[secret]", port: 1 }, { token: "[secret]", port: 1 }))).toEqual([
+      { path: "token", kind: "secret" },
+    ]);
+    const md = summarizePreview(
+      { steps: [step({ token: "[secret]" }, { token: "[secret]" })] },
+      { stack: "dev" },
+    );
+    expect(md).toContain("`token` (secret, not compared)");
+  });
+
+  it("marks values not known until apply, and reports no removals while the inputs are partial", () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    expect(inputChanges(step({ uuid: "u1", message: "hi" }, { uuid: unknown }))).toEqual([
+      { path: "uuid", kind: "unknown" },
+    ]);
+  });
+
+  it("reads the names EnvVars lists in changedVariables instead of the one secret `variables`", () => {
+    const changes = inputChanges(
+      step(
+        { applicationUuid: "u", variables: "[secret]", changedVariables: { OLD: "update" } },
+        {
+          applicationUuid: "u",
+          variables: "[secret]",
+          changedVariables: { LOG_LEVEL: "update", NEW_FLAG: "add", DROPPED: "delete" },
+        },
+      ),
+    );
+    expect(changes).toEqual([
+      { path: "LOG_LEVEL", kind: "update" },
+      { path: "NEW_FLAG", kind: "add" },
+      { path: "DROPPED", kind: "delete" },
+    ]);
+  });
+});
+
 describe("CLI", () => {
   const files: Record<string, string> = {
     "dev.json": fixtureText("changes-dev.json"),
@@ -287,6 +357,19 @@ describe("real `pulumi preview --json` output of the dev stack (scripts/capture-
     expect(md).toMatch(/\| update \| `coolify:Application` \| `server-bod-app` \|/);
   });
 
+  it("names the changed inputs the provider did not report, from the old and new inputs", () => {
+    const md = summarizePreview(fixture("real-changes-dev.json"), { stack: "dev" });
+    expect(md).toContain(
+      "| update | `coolify:Application` | `server-bod-app` | `limits.cpus`, `limits.memory` |",
+    );
+    expect(md).toContain("**`source.type` (forces replacement)**");
+    expect(md).toContain("**`source.image` (removed) (forces replacement)**");
+    expect(md).toContain("`triggers.limits`");
+    // An input that comes from a changing resource is named, as not known yet.
+    expect(md).toContain("`triggers.domains` (known after apply)");
+    expect(md).not.toContain("(not reported by the provider)");
+  });
+
   it("prints no value from the real state", () => {
     for (const name of ["real-first-deploy-dev.json", "real-changes-dev.json"]) {
       const digest = fixture(name);
@@ -296,7 +379,10 @@ describe("real `pulumi preview --json` output of the dev stack (scripts/capture-
       const urns = (digest.steps ?? []).map((s) => s.urn).join("\n");
       for (const value of stateValues(digest)) {
         if (/^[a-z0-9]{24}$/.test(value) || urns.includes(value)) continue;
-        expect(md, `${name}: ${value.slice(0, 20)}`).not.toContain(value);
+        // As a whole word: property paths are printed, and a value such as "dockerfile" is
+        // part of the path `source.dockerfileLocation`.
+        const word = new RegExp(`(?<![\\w.-])${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`);
+        expect(md, `${name}: ${value.slice(0, 20)}`).not.toMatch(word);
       }
     }
   });
