@@ -33,31 +33,21 @@ export interface AgentsContext {
   warnings: string[];
 }
 
-/** What the agents of one stack must not share. */
+/** What the agents of one stack must not share: the first agent to use a value keeps it. */
 class UniqueAcrossAgents {
-  private readonly names = new Map<string, number>();
-  private readonly domains = new Map<string, number>();
+  private readonly firstUse = { name: new Map<string, number>(), domain: new Map<string, number>() };
 
-  name(name: string, index: number, problems: Problems): void {
-    const first = this.names.get(name);
-    if (first === undefined) this.names.set(name, index);
-    else
-      problems.add(
-        ns("agents"),
-        `[${index}].name`,
-        `"${name}" is already used by agents[${first}] — agent names must be unique within the stack`,
-      );
-  }
-
-  domain(domain: string, index: number, problems: Problems): void {
-    const first = this.domains.get(domain);
-    if (first === undefined) this.domains.set(domain, index);
-    else
-      problems.add(
-        ns("agents"),
-        `[${index}].domain`,
-        `${domain} is already used by agents[${first}] — each agent needs its own hostname`,
-      );
+  claim(field: "name" | "domain", value: string, index: number, problems: Problems): void {
+    const first = this.firstUse[field].get(value);
+    if (first === undefined) {
+      this.firstUse[field].set(value, index);
+      return;
+    }
+    const message =
+      field === "name"
+        ? `"${value}" is already used by agents[${first}] — agent names must be unique within the stack`
+        : `${value} is already used by agents[${first}] — each agent needs its own hostname`;
+    problems.add(ns("agents"), `[${index}].${field}`, message);
   }
 }
 
@@ -111,7 +101,7 @@ function parseAgent(
   const { problems } = ctx;
   const at = `[${index}]`;
   const rawObj = (rawAgent && typeof rawAgent === "object" ? rawAgent : {}) as Record<string, unknown>;
-  if (typeof rawObj.name === "string") unique.name(rawObj.name, index, problems);
+  if (typeof rawObj.name === "string") unique.claim("name", rawObj.name, index, problems);
 
   const parsed = agentSchema.safeParse(rawAgent);
   if (!parsed.success) problems.addZod(ns("agents"), at, parsed.error, agentKnownKeys);
@@ -169,7 +159,7 @@ function agentDomain(
     problems.add(ns("agents"), `[${index}].domain`, checked.problem);
     return undefined;
   }
-  unique.domain(checked.domain, index, problems);
+  unique.claim("domain", checked.domain, index, problems);
   return checked.domain;
 }
 
