@@ -427,6 +427,10 @@ export function summarizePreview(digest: PreviewDigest, opts: SummaryOptions): s
       );
       out.push("");
     }
+    if (changed.some((r) => r.displayType === "coolify:EnvVars" && r.op === "update")) {
+      out.push("Environment variables are named, never shown: every value is kept as a secret.");
+      out.push("");
+    }
   }
 
   if (warnings.length > 0) {

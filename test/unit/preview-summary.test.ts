@@ -370,15 +370,40 @@ describe("real `pulumi preview --json` output of the dev stack (scripts/capture-
     expect(md).not.toContain("(not reported by the provider)");
   });
 
+  it("names each changed env variable, a plain one and a secret one, and shows no value", () => {
+    const digest = fixture("real-env-changes-dev.json");
+    const md = summarizePreview(digest, { stack: "dev" });
+    // agents[0].logLevel changed, and the model key both agents use (a secret).
+    expect(md).toContain("| update | `coolify:EnvVars` | `server-bod-env` | `LOG_LEVEL`, `OPENAI_API_KEY` |");
+    expect(md).toContain("| update | `coolify:EnvVars` | `release-scribe-env` | `OPENAI_API_KEY` |");
+    expect(md).toContain(
+      "| update | `coolify:Deployment` | `server-bod-deployment` | `triggers.env` (known after apply) |",
+    );
+    expect(md).toContain("Environment variables are named, never shown");
+    expect(md).not.toContain("[secret]");
+    // Nothing derived from a value either: the engine masks the keyed hashes and the digest, and
+    // no hash-like string is in the capture at all.
+    const envSteps = JSON.stringify((digest.steps ?? []).filter((s) => s.urn.endsWith("-env")));
+    expect(envSteps).not.toMatch(/[0-9a-f]{64}/);
+    expect(fixtureText("real-env-changes-dev.json")).not.toContain("sk-demo");
+  });
+
   it("prints no value from the real state", () => {
-    for (const name of ["real-first-deploy-dev.json", "real-changes-dev.json"]) {
+    for (const name of ["real-first-deploy-dev.json", "real-changes-dev.json", "real-env-changes-dev.json"]) {
       const digest = fixture(name);
       const md = summarizePreview(digest, { stack: "dev" });
       // Names appear in state too (an agent's name is a Coolify name input and part of URNs):
       // those are printed on purpose; any other state value must not be.
       const urns = (digest.steps ?? []).map((s) => s.urn).join("\n");
+      const variableNames = new Set(
+        (digest.steps ?? []).flatMap((s) => {
+          const keys = (s.oldState as { outputs?: { keys?: unknown } } | undefined)?.outputs?.keys;
+          return Array.isArray(keys) ? (keys as string[]) : [];
+        }),
+      );
       for (const value of stateValues(digest)) {
-        if (/^[a-z0-9]{24}$/.test(value) || urns.includes(value)) continue;
+        // So are env variable names, which EnvVars keeps in its non-secret `keys` output.
+        if (/^[a-z0-9]{24}$/.test(value) || urns.includes(value) || variableNames.has(value)) continue;
         // As a whole word: property paths are printed, and a value such as "dockerfile" is
         // part of the path `source.dockerfileLocation`.
         const word = new RegExp(`(?<![\\w.-])${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`);
