@@ -123,6 +123,32 @@ function changedEntries(olds: Props, news: EnvVarsInputs): { upsert: string[]; r
   return { upsert, removed };
 }
 
+/**
+ * The variables that differ from the last deployed inputs, by name only: `add`, `update` (value
+ * or build flag; also a value not known until apply) or `delete`. The preview JSON shows
+ * `variables` as one masked secret and the Node dynamic-provider host forwards no detailedDiff,
+ * so check adds this as a non-secret input and the PR preview summary names the changes from it.
+ * Undefined when there is nothing to compare: a create, or the whole set not known yet.
+ */
+export function variableChanges(
+  olds: Props,
+  news: Props,
+): Record<string, "add" | "update" | "delete"> | undefined {
+  const before = olds.variables;
+  const after = news.variables;
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
+  if (!isMap(before) || !isMap(after)) return undefined;
+  const wasBuild = new Set(Array.isArray(olds.buildtime) ? (olds.buildtime as string[]) : []);
+  const isBuild = new Set(Array.isArray(news.buildtime) ? (news.buildtime as string[]) : []);
+  const changes: Record<string, "add" | "update" | "delete"> = {};
+  for (const key of Object.keys(after).sort()) {
+    if (!(key in before)) changes[key] = "add";
+    else if (before[key] !== after[key] || wasBuild.has(key) !== isBuild.has(key)) changes[key] = "update";
+  }
+  for (const key of Object.keys(before).sort()) if (!(key in after)) changes[key] = "delete";
+  return changes;
+}
+
 async function deleteKeys(appUuid: string, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
   const client = coolifyClient();
@@ -138,8 +164,10 @@ async function deleteKeys(appUuid: string, keys: string[]): Promise<void> {
 }
 
 export const envVarsImpl: ResourceImpl = {
-  async check(_olds, news) {
-    return checkWith(EnvVarsInputsSchema, news);
+  async check(olds, news) {
+    const checked = checkWith(EnvVarsInputsSchema, news);
+    const changedVariables = variableChanges(olds, checked.inputs);
+    return changedVariables ? { ...checked, inputs: { ...checked.inputs, changedVariables } } : checked;
   },
 
   async diff(_id, olds, news) {
