@@ -49,13 +49,14 @@ export interface AgentConfig {
   smokeTest: boolean;
 }
 
-const NAME_PATTERN = /^[a-z][a-z0-9-]{1,40}$/;
+// A DNS label: it becomes part of Coolify and DNS names, so it may not end with '-'.
+const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}[a-z0-9]$/;
 
 export const agentSchema = z.strictObject(
   {
     name: z.string({ error: expected("a DNS-label-safe name such as server-bod") }).regex(NAME_PATTERN, {
       error:
-        "must be 2-41 characters of lowercase letters, digits and '-', starting with a letter (e.g. server-bod); it becomes part of Coolify and DNS names",
+        "must be 2-41 characters of lowercase letters, digits and '-', starting with a letter and not ending with '-' (e.g. server-bod); it becomes part of Coolify and DNS names",
     }),
     characterFile: relativePath(
       "the path to a *.character.json file, e.g. characters/server-bod.character.json",

@@ -1,6 +1,7 @@
 /**
- * The Coolify provider's own config (`coolify:url`, `coolify:token`), checked with the rest so
- * that a plain-text token or a malformed URL shows up with every other problem.
+ * The Coolify provider's own config (`coolify:url`, `coolify:token`, `coolify:rateLimitPerMinute`),
+ * checked with the rest so that a plain-text token or a malformed URL shows up with every other
+ * problem. The provider reads these itself at call time; they are checked here only.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isHttpUrl } from "./formats";
@@ -16,6 +17,7 @@ export interface RawCoolifyConfig {
   url?: string;
   token?: SecretInput;
   tokenIsSecret?: boolean;
+  rateLimitPerMinute?: string;
 }
 
 export function parseCoolify(raw: RawCoolifyConfig | undefined, problems: Problems): CoolifyConfig {
@@ -28,6 +30,14 @@ export function parseCoolify(raw: RawCoolifyConfig | undefined, problems: Proble
         "",
         "must be the http(s) URL of your Coolify instance, e.g. https://coolify.example.com — pulumi config set coolify:url <url>",
       );
+  }
+  const rate = raw?.rateLimitPerMinute;
+  if (rate !== undefined && rate !== "" && !/^[1-9]\d{0,5}$/.test(rate.trim())) {
+    problems.add(
+      "coolify:rateLimitPerMinute",
+      "",
+      "must be a whole number of requests per minute — Coolify allows 200 per user by default, shared by every tool of that user; e.g. pulumi config set coolify:rateLimitPerMinute 150",
+    );
   }
   const token = raw?.token;
   if (token !== undefined && token !== "") {

@@ -1,6 +1,7 @@
 /**
  * The database section: `databaseMode` full (a pgvector database the stack creates in Coolify,
- * with databaseImage, databaseMemory, protectDatabase, allowNonPgvectorImage) or slim (an
+ * with databaseImage, databaseMemory, protectDatabase, allowNonPgvectorImage,
+ * databaseRecreateIfLost) or slim (an
  * existing Postgres given as the secret databaseUrl).
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -14,7 +15,15 @@ export const DEFAULT_DATABASE_IMAGE = "pgvector/pgvector:0.8.0-pg17";
 export const DEFAULT_DATABASE_MEMORY = "1g";
 
 export type DatabaseConfig =
-  | { mode: "full"; image: string; memory: string; public: false; protect: boolean }
+  | {
+      mode: "full";
+      image: string;
+      memory: string;
+      public: false;
+      protect: boolean;
+      /** Accept a new, empty database when refresh found the old one deleted outside Pulumi. */
+      recreateIfLost: boolean;
+    }
   | { mode: "slim"; url: pulumi.Output<string> };
 
 /** The database config, or undefined when it has problems (all of them reported). */
@@ -67,6 +76,7 @@ function parseFullDatabase(values: ConfigValues, problems: Problems, protect: bo
     memory,
     public: false,
     protect: values.boolean("protectDatabase") ?? protect,
+    recreateIfLost: values.boolean("databaseRecreateIfLost") ?? false,
   };
 }
 
@@ -76,6 +86,7 @@ const FULL_ONLY_KEYS: Record<string, (v: unknown) => boolean> = {
   databaseMemory: (v) => v !== DEFAULT_DATABASE_MEMORY,
   protectDatabase: () => true,
   allowNonPgvectorImage: (v) => asBoolean(v) !== false,
+  databaseRecreateIfLost: (v) => asBoolean(v) !== false,
 };
 
 function parseSlimDatabase(values: ConfigValues, problems: Problems): DatabaseConfig | undefined {

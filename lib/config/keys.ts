@@ -21,6 +21,7 @@ export const KNOWN_KEYS = [
   "databaseUrl",
   "allowNonPgvectorImage",
   "protectDatabase",
+  "databaseRecreateIfLost",
   "openaiApiKey",
   "anthropicApiKey",
   "openrouterApiKey",

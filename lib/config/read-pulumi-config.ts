@@ -34,6 +34,7 @@ export function readRawConfig(): RawStackConfig {
       url: coolify.get("url"),
       token: coolify.get("token"),
       tokenIsSecret: isConfigSecret("coolify:token"),
+      rateLimitPerMinute: coolify.get("rateLimitPerMinute"),
     },
   };
 }

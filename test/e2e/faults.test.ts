@@ -51,7 +51,9 @@ describe("the fault matrix on the dev stack", () => {
     });
     const up = await t.stack.up({ onOutput: t.onOutput });
     expect(up.summary.result).toBe("succeeded");
-    expect(output()).toMatch(/eliza-coolify: Coolify's rate limit was reached \(429 on POST \/applications\/dockerimage\); waiting 4 s/);
+    expect(output()).toMatch(
+      /eliza-coolify: Coolify's rate limit was reached \(429 on POST \/applications\/dockerimage\); waiting 4 s/,
+    );
     expectNoDuplicates();
   });
 
@@ -164,7 +166,8 @@ describe("the fault matrix on the dev stack", () => {
     expect(plugins().length).toBeGreaterThan(0);
     cli.kill("SIGKILL");
     const killedAt = Date.now();
-    while (plugins().length > 0 && Date.now() - killedAt < 20_000) await new Promise((r) => setTimeout(r, 250));
+    while (plugins().length > 0 && Date.now() - killedAt < 20_000)
+      await new Promise((r) => setTimeout(r, 250));
     expect(plugins()).toEqual([]);
     t.sim.control.setClockSpeed(1);
 
@@ -198,7 +201,9 @@ function pluginsOf(workDir: string): string[] {
     .filter((l) => {
       const pid = l.trim().split(/\s+/)[0];
       try {
-        return execFileSync("readlink", [`/proc/${pid}/cwd`], { encoding: "utf8" }).trim().startsWith(workDir);
+        return execFileSync("readlink", [`/proc/${pid}/cwd`], { encoding: "utf8" })
+          .trim()
+          .startsWith(workDir);
       } catch {
         return false;
       }
