@@ -124,6 +124,9 @@ if [ ! -x "$host_bin" ]; then
 fi
 ln -sf "$pulumi_bin" "$tools/bin/pulumi"
 ln -sf "$host_bin" "$tools/bin/pulumi-language-nodejs"
+# The CLI expects its language host next to its own (resolved) binary and warns on each run when
+# the one on PATH is another file: give it that name there too, pointing at this clone's build.
+ln -sfn "$host_bin" "$(dirname "$(readlink -f "$pulumi_bin")")/pulumi-language-nodejs"
 # The dynamic-provider plugin is a script shipped inside @pulumi/pulumi. The engine looks for
 # bundled plugins on PATH (and warns when it finds one there) and then next to the resolved
 # pulumi binary, so it goes next to the binary. The script finds the provider host through
