@@ -105,6 +105,9 @@ describe("the dev stack end to end on the simulator", () => {
     expect(envWrites).toHaveLength(1);
     expect(writes(log).filter((e) => e.path.startsWith("/api/v1/deploy"))).toHaveLength(1);
     expect(bodDeployments()).toBe(before + 1);
+    // EnvVars keeps the names it changed (changedVariables) in its inputs: no diff comes of it.
+    const again = await t.stack.preview({ onOutput: t.onOutput });
+    expect(noChanges(again.changeSummary)).toEqual([]);
   });
 
   it("keeps every secret out of state and CLI output", async () => {
