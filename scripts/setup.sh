@@ -122,11 +122,12 @@ if [ ! -x "$host_bin" ]; then
   echo "    building pulumi-language-nodejs (tools/pulumi/language-host) against the v$PULUMI_VERSION SDK"
   go_build "$host_bin" ./language-host
 fi
+# The CLI expects its language host next to its own binary, by that name, and warns on every run
+# when the one on PATH resolves to another file: this clone's build goes there as a hard link.
+host_link="$(dirname "$(readlink -f "$pulumi_bin")")/pulumi-language-nodejs"
+ln -f "$host_bin" "$host_link.tmp" && mv -f "$host_link.tmp" "$host_link"
 ln -sf "$pulumi_bin" "$tools/bin/pulumi"
-ln -sf "$host_bin" "$tools/bin/pulumi-language-nodejs"
-# The CLI expects its language host next to its own (resolved) binary and warns on each run when
-# the one on PATH is another file: give it that name there too, pointing at this clone's build.
-ln -sfn "$host_bin" "$(dirname "$(readlink -f "$pulumi_bin")")/pulumi-language-nodejs"
+ln -sf "$host_link" "$tools/bin/pulumi-language-nodejs"
 # The dynamic-provider plugin is a script shipped inside @pulumi/pulumi. The engine looks for
 # bundled plugins on PATH (and warns when it finds one there) and then next to the resolved
 # pulumi binary, so it goes next to the binary. The script finds the provider host through
@@ -158,6 +159,16 @@ elapsed $t
 step "TypeScript build"
 t=$SECONDS
 npx tsc -b
+# tsc never deletes what it compiled from a file that is gone (lib/config.ts became lib/config/),
+# and Node would load such a left-over before the folder of the same name: remove them.
+for out in dist:. providers/coolify/dist:providers/coolify/src; do
+  dir=${out%%:*} src=${out#*:}
+  [ -d "$dir" ] || continue
+  find "$dir" -name '*.js' | while read -r js; do
+    rel=${js#"$dir"/}
+    [ -f "$src/${rel%.js}.ts" ] || rm -f "$js" "${js%.js}.d.ts" "$js.map"
+  done
+done
 elapsed $t
 
 cat >"$tools/env.sh" <<EOF
