@@ -3,6 +3,7 @@
 // ends with a clean destroy. The matrix, with what a user does in each case, is in the README
 // (Troubleshooting).
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_MODEL_KEY, type LocalStack, openLocalStack, repoRoot } from "../../scripts/demo/local-stack";
@@ -41,7 +42,10 @@ describe("the fault matrix on the dev stack", () => {
   });
   afterAll(async () => t?.close());
 
-  it("429 storm: up waits as Coolify asks, says so, and creates nothing twice", async () => {
+  it("answers lost after Coolify committed every create, and a 429: up reconciles, waits, creates nothing twice", async () => {
+    for (const path of ["/projects", "/databases/postgresql", "/applications/dockerimage"]) {
+      t.sim.control.injectFault({ kind: "dropAfterCommit", match: { method: "POST", path }, count: 1 });
+    }
     t.sim.control.injectFault({
       kind: "status",
       status: 429,
@@ -150,6 +154,7 @@ describe("the fault matrix on the dev stack", () => {
     await t.stack.setConfig("eliza-coolify:agents[1].logLevel", { value: "warn" }, true);
     // Slow deployments, so the CLI is killed while the provider waits on one.
     t.sim.control.setClockSpeed(0.02);
+    t.sim.control.clearRequestLog();
     const env = { ...process.env, ...t.stack.workspace.envVars };
     const pulumi = join(repoRoot, ".tools", "bin", "pulumi");
     const cli = spawn(pulumi, ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"], {
@@ -158,7 +163,8 @@ describe("the fault matrix on the dev stack", () => {
       stdio: "ignore",
     });
     const started = Date.now();
-    while (!t.sim.control.requestLog().some((e) => e.path.startsWith("/api/v1/deploy"))) {
+    const deploying = (e: LogEntry) => e.path.startsWith("/api/v1/deploy?") && !e.path.includes("ability-check");
+    while (!t.sim.control.requestLog().some(deploying)) {
       if (Date.now() - started > 120_000) throw new Error("the up never reached a deployment");
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -180,10 +186,70 @@ describe("the fault matrix on the dev stack", () => {
     expectNoDuplicates();
   });
 
+  it("5xx on polls: retried, and up goes on", async () => {
+    await t.stack.setConfig("eliza-coolify:agents[1].logLevel", { value: "error" }, true);
+    t.sim.control.injectFault({
+      kind: "status",
+      status: 503,
+      match: { method: "GET", path: /\/deployments\// },
+      count: 2,
+    });
+    expect((await t.stack.up({ onOutput: t.onOutput })).summary.result).toBe("succeeded");
+    expectNoDuplicates();
+  });
+
+  for (const outcome of ["fail", "unhealthy"] as const) {
+    it(`a deployment that ends ${outcome}: up fails saying which and why, and the next up recovers`, async () => {
+      const app = appNamed("release-scribe");
+      t.sim.control.setDeploymentOutcome(String(app?.uuid), outcome);
+      await t.stack.setConfig(
+        "eliza-coolify:agents[1].logLevel",
+        { value: outcome === "fail" ? "warn" : "info" },
+        true,
+      );
+      t.output.length = 0;
+      const failed = await t.stack.up({ onOutput: t.onOutput }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      expect(output()).toMatch(
+        outcome === "fail" ? /Deployment \S+ of application \S+ failed/ : /running:unhealthy/,
+      );
+      noStackTrace(output());
+      t.sim.control.setDeploymentOutcome(String(app?.uuid), "success");
+      expect((await t.stack.up({ onOutput: t.onOutput })).summary.result).toBe("succeeded");
+      expectNoDuplicates();
+    });
+  }
+
+  it("a broken stack file: the CLI fails and leaves no language host behind", async () => {
+    const broken = join(t.workDir, "Pulumi.dev.yaml");
+    const saved = readFileSync(broken, "utf8");
+    writeFileSync(broken, `${saved}\n  eliza-coolify:agents: [unclosed\n`);
+    const failed = await t.stack.preview({ onOutput: t.onOutput }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    writeFileSync(broken, saved);
+    const since = Date.now();
+    while (pluginsOf(t.workDir).length > 0 && Date.now() - since < 20_000)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(pluginsOf(t.workDir)).toEqual([]);
+  });
+
+  it("the API disabled mid-way: destroy fails once, clearly, and works once it is enabled", async () => {
+    t.sim.control.setApiEnabled(false);
+    t.output.length = 0;
+    const failed = await t.stack.destroy({ onOutput: t.onOutput }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(output()).toContain("The Coolify API is disabled");
+    noStackTrace(output());
+    expectNoDuplicates();
+    t.sim.control.setApiEnabled(true);
+  });
+
   it("keeps every secret out of state and output, and destroys to an empty Coolify", async () => {
     const out = output() + t.output.join("");
     expect(out).not.toContain(DEMO_MODEL_KEY);
     expect(out).not.toContain(t.sim.rootToken);
+    const state = readFileSync(join(t.stateDir, ".pulumi/stacks/eliza-coolify/dev.json"), "utf8");
+    expect(state).not.toContain(DEMO_MODEL_KEY);
     expect(t.sim.control.responseViolations()).toEqual([]);
     const destroy = await t.stack.destroy({ onOutput: t.onOutput });
     expect(destroy.summary.result).toBe("succeeded");

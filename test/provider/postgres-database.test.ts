@@ -96,13 +96,21 @@ describe("PostgresDatabase", () => {
       // Not dropped from state: a lost database is never replaced by an empty one unasked.
       const gone = await postgresDatabaseImpl.read(c.id, c.outs);
       expect(gone.props?.lost).toBe(true);
-      const news = await checked(postgresDatabaseImpl, { ...base, name: "db3", owner: "t/dev/db3" });
-      await expect(postgresDatabaseImpl.diff(c.id, gone.props as Props, news)).rejects.toThrow(
+      expect(gone.inputs).toMatchObject({ lost: true, name: "db3" });
+      expect(gone.inputs).not.toHaveProperty("password");
+      const declared = { ...base, name: "db3", owner: "t/dev/db3" };
+      await expect(postgresDatabaseImpl.check(gone.inputs as Props, declared)).rejects.toThrow(
         /deleted outside Pulumi.*databaseRecreateIfLost/s,
       );
-      expect(
-        await postgresDatabaseImpl.diff(c.id, gone.props as Props, { ...news, recreateIfLost: true }),
-      ).toMatchObject({ changes: true, replaces: ["lost"] });
+      const accepted = await checked(
+        postgresDatabaseImpl,
+        { ...declared, recreateIfLost: true },
+        gone.inputs,
+      );
+      expect(await postgresDatabaseImpl.diff(c.id, gone.props as Props, accepted)).toMatchObject({
+        changes: true,
+        replaces: ["lost"],
+      });
       await postgresDatabaseImpl.delete(c.id, gone.props as Props); // nothing left to delete
     } finally {
       useToken(p.sim.rootToken);

@@ -157,9 +157,9 @@ async function waitUntilHealthy(client: CoolifyClient, uuid: string, name: strin
   }
 }
 
-function lostDatabaseError(id: string, olds: Props): Error {
+function lostDatabaseError(olds: Props): Error {
   return new Error(
-    `The database "${String(olds.name)}" (${id}) was deleted outside Pulumi: \`pulumi refresh\` found it gone ` +
+    `The database "${String(olds.name)}" (${String(olds.uuid)}) was deleted outside Pulumi: \`pulumi refresh\` found it gone ` +
       "from Coolify, and with it the agents' memory. Nothing was changed. To get the data back, restore the " +
       "last backup into a new database (README: Disaster recovery). To go on with a new, EMPTY database " +
       "instead, say so: `pulumi config set eliza-coolify:databaseRecreateIfLost true` and run `pulumi up` " +
@@ -168,17 +168,17 @@ function lostDatabaseError(id: string, olds: Props): Error {
 }
 
 export const postgresDatabaseImpl: ResourceImpl = {
-  async check(_olds, news) {
+  async check(olds, news) {
+    // read() marks the inputs of a database it found gone. Replacing it silently would point the
+    // agents at an empty database: they would start, answer, and have forgotten everything. Only
+    // the user may accept that. (Checked here, not in diff: refresh diffs too, and must succeed.)
+    if (olds.lost === true && news.recreateIfLost !== true) throw lostDatabaseError(olds);
     return checkWith(PostgresDatabaseInputsSchema, news);
   },
 
-  async diff(id, olds, news) {
-    if (olds.lost) {
-      // Replacing it silently would point the agents at an empty database: they would start,
-      // answer, and have forgotten everything. Only the user may accept that.
-      if (news.recreateIfLost !== true) throw lostDatabaseError(id, olds);
-      return { changes: true, replaces: ["lost"], deleteBeforeReplace: false };
-    }
+  async diff(_id, olds, news) {
+    // Gone from Coolify: a new one replaces it (check has made sure the user accepted that).
+    if (olds.lost) return { changes: true, replaces: ["lost"], deleteBeforeReplace: false };
     // A generated password is an output only; compare the declared one (if any) with it.
     const declared = { ...news, password: news.password ?? olds.password };
     const replaces = replacedKeys(olds, declared, REPLACE_KEYS);
@@ -278,8 +278,18 @@ export const postgresDatabaseImpl: ResourceImpl = {
       if (!current.isPublic) current.publicPort = props.publicPort;
       return { id, props: current };
     } catch (e) {
-      // Not dropped from state: the next diff stops `up` from replacing it with an empty one.
-      if (isNotFound(e)) return { id, props: { ...props, lost: true, status: "deleted outside Pulumi" } };
+      // Not dropped from state, and marked in its inputs too: the next check stops `up` from
+      // replacing it with an empty one. The inputs keep only what was declared (no password).
+      if (isNotFound(e)) {
+        const declared = Object.fromEntries(
+          Object.entries(props).filter(([k]) => k in PostgresDatabaseInputsSchema.shape && k !== "password"),
+        );
+        return {
+          id,
+          props: { ...props, lost: true, status: "deleted outside Pulumi" },
+          inputs: { ...declared, uuid: id, lost: true },
+        };
+      }
       throw e;
     }
   },
