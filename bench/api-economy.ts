@@ -8,6 +8,7 @@
 // with the clock at normal speed: waitUntilGone sleeps on the client's own (real) clock, which
 // the poll scale does not touch, so only real time gives the real number of delete polls.
 
+import { forgetChecks } from "../providers/coolify/src/provider/context";
 import { implementationOf } from "../providers/coolify/src/provider/registry";
 import type { Props, ResourceImpl } from "../providers/coolify/src/provider/types";
 import { type Simulator, startSimulator } from "../test/simulator";
@@ -259,7 +260,9 @@ export async function referenceWork(opts: {
 export async function followUps(sim: Simulator, stack: Stack, rec: Recorder): Promise<FollowUpResult> {
   const keys = ["project", "database", "app", "env", "deployment"] as const;
 
-  // A preview with nothing changed: check + diff per resource, as the engine calls them.
+  // A preview with nothing changed: check + diff per resource, as the engine calls them, in a
+  // provider process of its own (which checks URL and token once).
+  forgetChecks();
   const noChange = await rec.during(async () => {
     for (const key of keys) {
       const impl = IMPLS[key];

@@ -74,7 +74,7 @@ export function coolifyClient(): CoolifyClient {
 }
 
 /** Per client, the server's version: asked at most once per provider process. */
-const versions = new WeakMap<CoolifyClient, Promise<string>>();
+const versions = new Map<CoolifyClient, Promise<string>>();
 
 /**
  * The server's version (GET /version, which also proves the URL, the token and the API gate),
@@ -104,7 +104,16 @@ export async function preflight(): Promise<void> {
 // probes below are refused or answered 404 and never change anything.
 const PROBE_UUID = "eliza-coolify-ability-check";
 
-const abilityChecks = new WeakMap<CoolifyClient, Map<string, Promise<void>>>();
+const abilityChecks = new Map<CoolifyClient, Map<string, Promise<void>>>();
+
+/**
+ * Forgets what this process has checked (version, abilities), as a new provider process would
+ * start: each pulumi command runs one. For the benchmarks, which count what a command costs.
+ */
+export function forgetChecks(): void {
+  versions.clear();
+  abilityChecks.clear();
+}
 
 /**
  * Finds out before the first write whether the token holds an ability, with a request that
