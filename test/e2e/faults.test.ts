@@ -163,7 +163,8 @@ describe("the fault matrix on the dev stack", () => {
       stdio: "ignore",
     });
     const started = Date.now();
-    const deploying = (e: LogEntry) => e.path.startsWith("/api/v1/deploy?") && !e.path.includes("ability-check");
+    const deploying = (e: LogEntry) =>
+      e.path.startsWith("/api/v1/deploy?") && !e.path.includes("ability-check");
     while (!t.sim.control.requestLog().some(deploying)) {
       if (Date.now() - started > 120_000) throw new Error("the up never reached a deployment");
       await new Promise((r) => setTimeout(r, 200));
