@@ -320,7 +320,8 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
         `deployment queue limit) and run again.`
       : `Coolify's API rate limit was exceeded (${serverMessage ?? "429"}). The limit is per user (200 per minute by default, ` +
         `API_RATE_LIMIT on the Coolify instance) and shared by all of that user's tokens and tools; wait a minute ` +
-        `and run again, or lower the client's rateLimitPerMinute.`;
+        `and run again, or give this program a smaller share of it: \`pulumi config set coolify:rateLimitPerMinute 100\` ` +
+        `(or COOLIFY_RATE_LIMIT_PER_MINUTE).`;
     return new CoolifyError(
       "rate_limited",
       `${where} was still refused with 429 after ${input.attempts} attempt(s). ${why}${wait}${limit}`,
