@@ -14,13 +14,22 @@ describe("the dev stack with a slim database on the simulator", () => {
   let t: LocalStack;
   const apiRequests = () => t.sim.control.requestLog().filter((e) => e.plane !== "agent");
 
+  /**
+   * What an application's container gets. The API shows nobody the locked POSTGRES_URL (that is
+   * asserted too), so the value is read from the simulator's own state.
+   */
   async function envsOf(appUuid: string): Promise<Record<string, string>> {
     const res = await fetch(`${t.sim.apiUrl}/applications/${appUuid}/envs`, {
       headers: { authorization: `Bearer ${t.sim.rootToken}`, accept: "application/json" },
     });
     expect(res.status).toBe(200);
-    const list = (await res.json()) as { key: string; value: string; is_preview?: boolean }[];
-    return Object.fromEntries(list.filter((e) => !e.is_preview).map((e) => [e.key, e.value]));
+    const list = (await res.json()) as { key: string; value?: string; is_preview?: boolean }[];
+    expect(list.find((e) => e.key === "POSTGRES_URL" && !e.is_preview)?.value).toBeUndefined();
+    const app = t.sim.control.state().applications.find((a) => a.uuid === appUuid);
+    const stored = t.sim.control
+      .state()
+      .envs.filter((e) => e.resourceable_id === app?.id && e.is_preview === false);
+    return Object.fromEntries(stored.map((e) => [String(e.key), String(e.value)]));
   }
 
   beforeAll(async () => {
