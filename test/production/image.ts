@@ -114,7 +114,14 @@ const KEEP_OLD_IMAGES = 3;
 
 /** Untags all but the newest few images of earlier trees, so the store does not grow per change. */
 async function removeOldImages(current: string, log: (line: string) => void): Promise<void> {
-  const listed = await podman(["images", "--format", "{{.Repository}}:{{.Tag}}", "--sort", "created", IMAGE_REPOSITORY]);
+  const listed = await podman([
+    "images",
+    "--format",
+    "{{.Repository}}:{{.Tag}}",
+    "--sort",
+    "created",
+    IMAGE_REPOSITORY,
+  ]);
   const old = listed
     .split("\n")
     .filter((ref) => ref.startsWith(`${IMAGE_REPOSITORY}:ctx-`) && ref !== current)
