@@ -148,13 +148,25 @@ describe("the agent image in production mode (podman, real Postgres, test model 
     );
     url = `http://127.0.0.1:${await freePort()}`;
     container = `eliza-prod-test-${process.pid}`;
-    await podmanRaw(["rm", "-f", container]);
+    // Containers a killed run left behind (stopped ones only: another checkout may be running).
+    const stale = await podman([
+      "ps",
+      "-a",
+      "-q",
+      "--filter",
+      "label=eliza-coolify-test=production",
+      "--filter",
+      "status=exited",
+    ]);
+    for (const id of stale.split("\n").filter(Boolean)) await podmanRaw(["rm", "-f", id]);
     const startedAt = Date.now();
     await podman([
       "run",
       "-d",
       "--name",
       container,
+      "--label",
+      "eliza-coolify-test=production",
       "--network",
       "slirp4netns:allow_host_loopback=true",
       "-p",
