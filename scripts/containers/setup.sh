@@ -69,7 +69,6 @@ log_driver = "k8s-file"
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-image_default_format = "docker"
 EOF
 mv "$dir/containers.conf.tmp" "$dir/containers.conf"
 # The run root holds locks and mounts: a tmpfs (/run) so a reboot cannot leave stale ones.
