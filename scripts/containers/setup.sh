@@ -71,8 +71,9 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
 mv "$dir/containers.conf.tmp" "$dir/containers.conf"
-# The run root holds locks and mounts: a tmpfs (/run) so a reboot cannot leave stale ones.
-runroot=/run/eliza-coolify-containers
+# The run root holds locks and mounts: a tmpfs (/run) so a reboot cannot leave stale ones; one
+# per image store, so two caches (ELIZA_COOLIFY_CACHE) never share one.
+runroot=/run/eliza-coolify-containers-$(printf '%s' "$dir" | sha256sum | cut -c1-8)
 cat >"$dir/storage.conf" <<EOF
 # Written by scripts/containers/setup.sh: the image store lives in the setup cache.
 [storage]
