@@ -1,5 +1,5 @@
 // Start, stop and restart of an application, and the server's deployment queue they go through
-// (notes 4.8, P29, P30).
+// (notes 4.5.5, P30).
 
 import { onAppPeriod } from "./application-lookup";
 import { bool, type Ctx, json, message, queryBool } from "./http";
