@@ -8,6 +8,7 @@ import {
 } from "../schemas";
 import type { Transport } from "../transport";
 import { seg, withoutUndefined } from "./encode";
+import { deleteQueued, patchFields } from "./writes";
 
 export type ApplicationKind = "dockerimage" | "dockerfile" | "public";
 
@@ -50,9 +51,7 @@ export async function updateApplication(
   uuid: string,
   body: Record<string, unknown>,
 ): Promise<void> {
-  const b = withoutUndefined(body);
-  if (Object.keys(b).length === 0) return;
-  await t.request("PATCH", `/applications/${seg(uuid)}`, { body: b });
+  await patchFields(t, `/applications/${seg(uuid)}`, body);
 }
 
 /** Only queues the deletion; use waitUntilGone("application", uuid) to wait for it. */
@@ -61,9 +60,7 @@ export async function deleteApplication(
   uuid: string,
   opts: { deleteVolumes?: boolean } = {},
 ): Promise<void> {
-  await t.request("DELETE", `/applications/${seg(uuid)}`, {
-    query: { delete_volumes: opts.deleteVolumes },
-  });
+  await deleteQueued(t, `/applications/${seg(uuid)}`, opts);
 }
 
 export async function startApplication(

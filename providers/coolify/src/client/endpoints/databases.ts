@@ -3,6 +3,7 @@ import { isCoolifyError } from "../errors";
 import { CreatePostgresResponseSchema, type Database, DatabaseSchema } from "../schemas";
 import type { Transport } from "../transport";
 import { seg, withoutUndefined } from "./encode";
+import { deleteQueued, patchFields } from "./writes";
 
 /** The URLs carry the password and come back only here (later GETs hide them without read:sensitive). */
 export async function createPostgres(
@@ -28,9 +29,7 @@ export async function updateDatabase(
   uuid: string,
   body: Record<string, unknown>,
 ): Promise<void> {
-  const b = withoutUndefined(body);
-  if (Object.keys(b).length === 0) return;
-  await t.request("PATCH", `/databases/${seg(uuid)}`, { body: b });
+  await patchFields(t, `/databases/${seg(uuid)}`, body);
 }
 
 /** Only queues the deletion; use waitUntilGone("database", uuid) to wait for it. */
@@ -39,9 +38,7 @@ export async function deleteDatabase(
   uuid: string,
   opts: { deleteVolumes?: boolean } = {},
 ): Promise<void> {
-  await t.request("DELETE", `/databases/${seg(uuid)}`, {
-    query: { delete_volumes: opts.deleteVolumes },
-  });
+  await deleteQueued(t, `/databases/${seg(uuid)}`, opts);
 }
 
 /** A database that is already running counts as started (Coolify answers 400 for it). */

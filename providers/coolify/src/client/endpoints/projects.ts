@@ -10,6 +10,7 @@ import {
 } from "../schemas";
 import type { Transport } from "../transport";
 import { seg, withoutUndefined } from "./encode";
+import { patchFields } from "./writes";
 
 export async function createProject(
   t: Transport,
@@ -35,9 +36,7 @@ export async function updateProject(
   uuid: string,
   b: { name?: string; description?: string },
 ): Promise<void> {
-  const body = withoutUndefined(b);
-  if (Object.keys(body).length === 0) return; // Coolify answers 400 "Empty JSON." to {}
-  await t.request("PATCH", `/projects/${seg(uuid)}`, { body });
+  await patchFields(t, `/projects/${seg(uuid)}`, b);
 }
 
 /** Fails with code "bad_request" (see isHasResources) while queued child deletes are unfinished. */
