@@ -80,6 +80,25 @@ describe("EnvVars", () => {
     ).toBeUndefined();
   });
 
+  it("check counts locking or unlocking a variable as an update", async () => {
+    const olds = {
+      applicationUuid: appUuid,
+      variables: { SECRET_SALT: "s1", MODEL_KEY: "k1", LOG_LEVEL: "info" },
+      buildtime: [],
+      locked: ["MODEL_KEY"],
+    };
+    const news = { ...olds, locked: ["SECRET_SALT"] };
+    const r = await envVarsImpl.check(olds, news);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.changedVariables).toEqual({ MODEL_KEY: "update", SECRET_SALT: "update" });
+    // The same set with nothing flipped names nothing.
+    expect((await envVarsImpl.check(olds, olds)).inputs.changedVariables).toEqual({});
+    // State from before locking has no `locked`: the first up locks those variables, so they are named.
+    const { locked: _, ...beforeLocking } = olds;
+    const first = await envVarsImpl.check(beforeLocking, olds);
+    expect(first.inputs.changedVariables).toEqual({ MODEL_KEY: "update" });
+  });
+
   it("writes the whole set in one bulk call and keeps no value in its outputs", async () => {
     const inputs = {
       applicationUuid: appUuid,

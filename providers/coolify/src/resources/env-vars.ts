@@ -124,8 +124,8 @@ function changedEntries(olds: Props, news: EnvVarsInputs): { upsert: string[]; r
 }
 
 /**
- * The variables that differ from the last deployed inputs, by name only: `add`, `update` (value
- * or build flag; also a value not known until apply) or `delete`. The preview JSON shows
+ * The variables that differ from the last deployed inputs, by name only: `add`, `update` (value,
+ * build or locked flag; also a value not known until apply) or `delete`. The preview JSON shows
  * `variables` as one masked secret and the Node dynamic-provider host forwards no detailedDiff,
  * so check adds this as a non-secret input and the PR preview summary names the changes from it.
  * Undefined when there is nothing to compare: a create, or the whole set not known yet.
@@ -138,12 +138,18 @@ export function variableChanges(
   const after = news.variables;
   const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
   if (!isMap(before) || !isMap(after)) return undefined;
-  const wasBuild = new Set(Array.isArray(olds.buildtime) ? (olds.buildtime as string[]) : []);
-  const isBuild = new Set(Array.isArray(news.buildtime) ? (news.buildtime as string[]) : []);
+  const flagged = (p: Props, field: "buildtime" | "locked") =>
+    new Set(Array.isArray(p[field]) ? (p[field] as string[]) : []);
+  const flags = (["buildtime", "locked"] as const).map((f) => ({
+    was: flagged(olds, f),
+    is: flagged(news, f),
+  }));
+  // Like changedEntries: a flipped flag is a write, and state from before locking has no `locked`.
+  const flagFlipped = (key: string) => flags.some((f) => f.was.has(key) !== f.is.has(key));
   const changes: Record<string, "add" | "update" | "delete"> = {};
   for (const key of Object.keys(after).sort()) {
     if (!(key in before)) changes[key] = "add";
-    else if (before[key] !== after[key] || wasBuild.has(key) !== isBuild.has(key)) changes[key] = "update";
+    else if (before[key] !== after[key] || flagFlipped(key)) changes[key] = "update";
   }
   for (const key of Object.keys(before).sort()) if (!(key in after)) changes[key] = "delete";
   return changes;
