@@ -17,6 +17,7 @@ import {
   loadCharacter,
   nearest,
 } from "../characters/schema";
+import { type FrontDoor, parseStackFrontDoor, resolveFrontDoor } from "./front-door";
 
 export type { Character } from "../characters/schema";
 
@@ -81,6 +82,8 @@ export interface AgentConfig {
   /** Extra non-secret env vars. */
   env: Record<string, string>;
   smokeTest: boolean;
+  /** Proxy and CORS/web UI settings (lib/front-door.ts); none leaves Coolify's defaults. */
+  frontDoor?: FrontDoor;
 }
 
 export type DatabaseConfig =
@@ -169,7 +172,7 @@ export const RESERVED_ENV: Record<string, string> = {
   LOG_LEVEL: "the agent's logLevel",
   ELIZA_SERVER_AUTH_TOKEN: "the program (a generated secret, exported as a stack output)",
   SECRET_SALT: "the program (a generated, stable secret)",
-  ELIZA_UI_ENABLE: "the program",
+  ELIZA_UI_ENABLE: "frontDoor.webUi",
   ELIZA_NO_PLUGIN_AUTO_INSTALL: "the program",
   ELIZA_NO_AUTO_INSTALL: "the program",
   SENTRY_DSN: "the program (error reports stay off: an empty DSN would send them to elizaOS)",
@@ -207,6 +210,7 @@ export const KNOWN_KEYS = [
   "adopt",
   "connectTo",
   "caCertificate",
+  "frontDoor",
 ] as const;
 
 export const SECRET_KEYS = [
@@ -230,6 +234,7 @@ const AGENT_KEYS = [
   "logLevel",
   "env",
   "smokeTest",
+  "frontDoor",
 ];
 const SOURCE_KEYS = [
   "type",
@@ -540,6 +545,7 @@ const agentSchema = z.strictObject(
       )
       .default({}),
     smokeTest: booleanLike("whether to send a test chat message after deploy").default(true),
+    frontDoor: z.unknown().optional(), // checked by lib/front-door.ts
   },
   { error: expected("an agent object {name, characterFile, source, ...}") },
 );
@@ -799,6 +805,8 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
   }
   const agentList: unknown[] = Array.isArray(agentValues) ? agentValues : [];
 
+  const stackFrontDoor = parseStackFrontDoor(values.frontDoor);
+  for (const p of stackFrontDoor.problems) problems.add(ns(p.key), p.path, p.message);
   const namesSeen = new Map<string, number>();
   const domainsSeen = new Map<string, number>();
   const missingKeys = new Map<ModelProvider, number[]>();
@@ -869,6 +877,15 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
         } else domainsSeen.set(domain, index);
       }
     }
+
+    const frontDoor = resolveFrontDoor(stackFrontDoor, rawObj.frontDoor, {
+      hasDomain: !!domain,
+      agentPath: at,
+      env: a.env ?? {},
+    });
+    for (const p of frontDoor.problems) problems.add(ns(p.key), p.path, p.message);
+    warnings.push(...frontDoor.warnings);
+    if (frontDoor.problems.length > 0) ok = false;
 
     // Env vars.
     for (const key of Object.keys(a.env ?? {})) {
@@ -1002,6 +1019,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
       smokeTest: d.smokeTest,
     };
     if (domain) agent.domain = domain;
+    if (frontDoor.value) agent.frontDoor = frontDoor.value;
     if (d.modelBaseUrl !== undefined) agent.modelBaseUrl = d.modelBaseUrl;
     agents.push(agent);
   });
