@@ -1,4 +1,5 @@
 // Applications and application environment variables (notes 4.5, 4.6, section 5, pitfalls P1-P12, P29-P34).
+import { LABEL_REGENERATING_FIELDS, regenerateReadonlyLabels } from "./container-labels";
 import { clone } from "./core";
 import { conflictBody, findConflicts, parseDomains } from "./domains";
 import {
@@ -69,6 +70,7 @@ const DEFAULT_SETTINGS: Row = {
   is_build_server_enabled: false,
   use_build_secrets: false,
   is_container_label_escape_enabled: true,
+  is_container_label_readonly_enabled: true,
   is_preserve_repository_enabled: false,
   is_git_submodules_enabled: true,
   is_git_lfs_enabled: true,
@@ -581,6 +583,7 @@ const createApplication =
     if (buildPack === "dockercompose") app.ports_exposes = "80";
     if (app.ports_exposes === undefined) app.ports_exposes = null;
     if (typeof b.custom_labels === "string") app.custom_labels = b.custom_labels;
+    const destination = ctx.core.store.destinations.find((d) => d.id === app.destination_id);
 
     // autogenerate_domain defaults to true (notes section 5, P8).
     if (!fqdn && bool(b.autogenerate_domain, true) && buildPack !== "dockercompose") {
@@ -592,6 +595,8 @@ const createApplication =
         app.fqdn = `http://${app.uuid}.${placement.server.ip}.sslip.io`;
       }
     }
+    // Readonly labels (the default) replace any custom_labels sent on create.
+    regenerateReadonlyLabels(app, destination, placement.server, "create");
     ctx.core.store.applications.push(app);
     if (buildPack === "nixpacks") createEnv(ctx, app, { key: "NIXPACKS_NODE_VERSION", value: "22" }, false);
 
@@ -848,6 +853,10 @@ export const applicationRoutes: Route[] = [
       }
       applyFields(app, b);
       if (fqdn !== undefined) app.fqdn = fqdn;
+      if (LABEL_REGENERATING_FIELDS.some((f) => has(b, f))) {
+        const destination = ctx.core.store.destinations.find((d) => d.id === app.destination_id);
+        regenerateReadonlyLabels(app, destination, server, "patch");
+      }
       if (has(b, "build_pack") && b.build_pack !== "dockerfile" && app.build_pack === "dockerfile") {
         app.dockerfile = null;
         app.dockerfile_location = null;
