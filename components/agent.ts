@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AgentConfig } from "../lib/config";
 import { parseImageReference } from "../lib/config";
 import { proxyOptions } from "../lib/front-door";
-import { AGENT_PORT, modelKeyEnv, plainAgentEnv } from "./agent-env";
+import { AGENT_PORT, AGENT_STOP_GRACE_PERIOD_S, agentSecretEnv, plainAgentEnv } from "./agent-env";
 import { TlsDomain } from "./tls-domain";
 
 /** How to reach the agent from where `pulumi up` runs, for the smoke test and the TLS check. */
@@ -171,8 +171,7 @@ function createApplication(
       // /health answers 200 only once an agent runs (503 with none), unlike /healthz.
       healthCheck: { path: "/health", interval: 10, timeout: 5, retries: 5, startPeriod: 60 },
       limits: agent.limits,
-      // ElizaOS closes its database pool on SIGTERM; give it time.
-      stopGracePeriod: 30,
+      stopGracePeriod: AGENT_STOP_GRACE_PERIOD_S,
       domains: agent.domain ? [agent.domain] : [],
       proxy: proxyOptions(agent.frontDoor),
       adopt: args.adopt,
@@ -189,13 +188,12 @@ function createEnvVars(
   apiToken: RandomSecret,
   secretSalt: RandomSecret,
 ): EnvVars {
-  const secrets: Record<string, pulumi.Input<string>> = {
-    POSTGRES_URL: args.databaseUrl,
-    ELIZA_SERVER_AUTH_TOKEN: apiToken.value,
-    SECRET_SALT: secretSalt.value,
-  };
-  const keyVar = modelKeyEnv(args.agent);
-  if (keyVar && args.modelKey) secrets[keyVar] = args.modelKey;
+  const secrets = agentSecretEnv<pulumi.Input<string>>(args.agent, {
+    databaseUrl: args.databaseUrl,
+    apiToken: apiToken.value,
+    secretSalt: secretSalt.value,
+    modelKey: args.modelKey,
+  });
   return new EnvVars(
     `${name}-env`,
     { applicationUuid: app.id, variables: { ...plainAgentEnv(args.agent), ...secrets } },

@@ -19,7 +19,6 @@ const REQUIRED: Record<string, string | undefined> = {
   "@elizaos/plugin-sql": "1.7.2",
   "@elizaos/plugin-bootstrap": "1.7.2",
   "@elizaos/plugin-openai": "1.6.0",
-  "@electric-sql/pglite-socket": undefined,
 };
 
 /** Throws, naming the setup step, unless agent/ dependencies are installed and bun runs. */

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SMOKE_MESSAGE, runSmokeTest, SmokeTestError } from "../../providers/coolify/src/smoke-test";
 import { type ModelServer, REPLY_MARKER, startModelServer } from "../../test/model-server/index";
-import { type AgentServer, assertAgentInstalled, freePort, startAgent } from "./harness";
+import { type Postgres, startPostgres } from "../scripts/postgres.mjs";
+import { type AgentServer, assertAgentInstalled, startAgent } from "./harness";
 
 const LONG = { timeout: 240_000 };
 const AUTH_TOKEN = "local-test-auth-token";
@@ -171,19 +172,14 @@ describe("local start with a wrong model provider key", () => {
   );
 });
 
-describe("local start with POSTGRES_URL (Postgres wire protocol, vector extension)", () => {
+describe("local start with POSTGRES_URL (a real PostgreSQL with pgvector)", () => {
   let model: ModelServer;
   let agent: AgentServer;
-  let postgres: {
-    url: string;
-    db: { query<T>(sql: string): Promise<{ rows: T[] }> };
-    close(): Promise<void>;
-  };
+  let postgres: Postgres;
 
   beforeAll(async () => {
     assertAgentInstalled();
-    const { startPglitePostgres } = await import("../scripts/pglite-postgres.mjs");
-    postgres = await startPglitePostgres({ port: await freePort() });
+    postgres = await startPostgres();
     model = await startModelServer({ apiKey: MODEL_KEY });
     agent = await startAgent({ env: agentEnv(model, { POSTGRES_URL: postgres.url }) });
   }, 240_000);
@@ -205,20 +201,18 @@ describe("local start with POSTGRES_URL (Postgres wire protocol, vector extensio
     );
 
     // The agent row, the vector extension and the messages are in the Postgres behind POSTGRES_URL.
-    const agents = await postgres.db.query<{ name: string }>("select name from agents");
-    expect(agents.rows.map((row) => row.name)).toContain(AGENT_NAME);
-    const extensions = await postgres.db.query<{ extname: string }>("select extname from pg_extension");
-    expect(extensions.rows.map((row) => row.extname)).toEqual(
-      expect.arrayContaining(["vector", "fuzzystrmatch"]),
-    );
+    const agents = await postgres.query<{ name: string }>("select name from agents");
+    expect(agents.map((row) => row.name)).toContain(AGENT_NAME);
+    const extensions = await postgres.query<{ extname: string }>("select extname from pg_extension");
+    expect(extensions.map((row) => row.extname)).toEqual(expect.arrayContaining(["vector", "fuzzystrmatch"]));
     // The chat went through this database: the message is in the message server's table and in
     // the agent's memories. (With the HTTP transport the reply goes back in the response; 1.7.2
     // does not write it to central_messages, so only the sent message is looked for.)
-    const central = await postgres.db.query<{ content: string }>("select content from central_messages");
-    expect(central.rows.map((row) => row.content)).toContain(DEFAULT_SMOKE_MESSAGE);
-    const memories = await postgres.db.query<{ text: string }>(
+    const central = await postgres.query<{ content: string }>("select content from central_messages");
+    expect(central.map((row) => row.content)).toContain(DEFAULT_SMOKE_MESSAGE);
+    const memories = await postgres.query<{ text: string }>(
       "select content->>'text' as text from memories where type = 'messages'",
     );
-    expect(memories.rows.map((row) => row.text)).toContain(DEFAULT_SMOKE_MESSAGE);
+    expect(memories.map((row) => row.text)).toContain(DEFAULT_SMOKE_MESSAGE);
   });
 });
