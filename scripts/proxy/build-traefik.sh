@@ -27,8 +27,9 @@ else
   echo "    building Traefik $TRAEFIK_VERSION from Go modules (cold: downloads ~400 MB of modules," >&2
   echo "    compiles for 5-15 minutes on 2 cores); later runs reuse $built" >&2
   mkdir -p "$built"
-  # -p 1 and nice: the machine is shared; a slower build is better than starving other jobs.
-  if ! CGO_ENABLED=0 GOFLAGS=-trimpath nice -n 10 go build -p 1 \
+  # nice, and one package at a time unless TRAEFIK_BUILD_JOBS says more: the machine is shared.
+  # An interrupted build resumes from Go's build cache.
+  if ! CGO_ENABLED=0 GOFLAGS=-trimpath nice -n 10 go build -p "${TRAEFIK_BUILD_JOBS:-1}" \
     -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
     -o "$bin.tmp" github.com/traefik/traefik/v3/cmd/traefik >"$built/build.log" 2>&1; then
     tail -20 "$built/build.log" >&2
