@@ -96,6 +96,7 @@ describe("the front door through the real Traefik", () => {
   };
 
   beforeAll(async () => {
+    const startedAt = Date.now();
     dir = mkdtempSync(join(tmpdir(), "front-door-"));
     const bin = traefikBinary();
     const image = await ensureImage((line) => console.info(`[image] ${line}`));
@@ -130,6 +131,7 @@ describe("the front door through the real Traefik", () => {
     );
     container = `eliza-front-door-test-${process.pid}`;
     await podmanRaw(["rm", "-f", container]);
+    const containerStartedAt = Date.now();
     await podman([
       "run",
       "-d",
@@ -180,10 +182,16 @@ describe("the front door through the real Traefik", () => {
         } catch (error) {
           last = (error as Error).message;
         }
+        // Traefik routes to a container with a health check only once it is healthy, and podman
+        // runs health checks on a systemd timer, which this machine has not: run it by hand.
+        await podmanRaw(["healthcheck", "run", container]);
         await new Promise((r) => setTimeout(r, 1_000));
       }
       throw new Error(`/health through Traefik did not answer 200 within 180 s (${last})`);
     });
+    console.info(
+      `[proxy] container start to /health 200 through Traefik: ${Date.now() - containerStartedAt} ms; setup ${Date.now() - startedAt} ms`,
+    );
   }, 900_000);
 
   afterAll(async () => {
@@ -307,45 +315,58 @@ describe("the front door through the real Traefik", () => {
   it("shows the web UI in Chromium through the proxy: a message sent in the page gets its reply", async () => {
     const page: Page = await launchChromium({ hostMap: `MAP ${HOST} 127.0.0.1`, port: await freePort() });
     mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = async () => writeFileSync(join(ARTIFACTS, "web-ui-chat.png"), await page.screenshot());
+    const pageText = async () => (await page.evaluate<string>("document.body.innerText")).slice(-1_500);
     try {
-      await withDiagnostics(async () => {
-        // The UI keeps the API key per origin in localStorage (eliza-api-key-<origin>).
-        await page.navigate(`${origin()}/healthz`);
-        await page.evaluate(
-          `localStorage.setItem("eliza-api-key-" + location.origin, ${JSON.stringify(authToken)})`,
-        );
-        await page.navigate(`${origin()}/chat/${agentId}`);
-        await page.waitFor(`document.querySelector("textarea")`, 60_000, "the chat input");
-        const message = `hello from the browser ${randomUUID().slice(0, 8)}`;
-        await page.evaluate(`document.querySelector("textarea").focus()`);
-        await page.send("Input.insertText", { text: message });
-        for (const type of ["keyDown", "keyUp"]) {
-          await page.send("Input.dispatchKeyEvent", {
-            type,
-            key: "Enter",
-            code: "Enter",
-            windowsVirtualKeyCode: 13,
-            text: type === "keyDown" ? "\r" : undefined,
-          });
-        }
-        await page.waitFor(
-          `document.body.innerText.includes(${JSON.stringify(message)})`,
-          20_000,
-          "the sent message in the page",
-        );
-        const before = await page.evaluate<number>(
-          `document.body.innerText.split(${JSON.stringify(REPLY_MARKER)}).length`,
-        );
-        try {
-          await page.waitFor(
-            `document.body.innerText.split(${JSON.stringify(REPLY_MARKER)}).length > ${before}`,
-            60_000,
-            "the agent's reply in the page",
-          );
-        } finally {
-          writeFileSync(join(ARTIFACTS, "web-ui-chat.png"), await page.screenshot());
-        }
-      });
+      // The UI keeps the API key per origin in localStorage (eliza-api-key-<origin>).
+      await page.navigate(`${origin()}/healthz`);
+      await page.evaluate(
+        `localStorage.setItem("eliza-api-key-" + location.origin, ${JSON.stringify(authToken)})`,
+      );
+      if (!agentId) {
+        // Run alone (-t): find the agent the smoke test would have found.
+        const list = await request("/api/agents", { headers: { "x-api-key": authToken } });
+        agentId = ((await list.json()) as { data: { agents: { id: string }[] } }).data.agents[0]?.id ?? "";
+      }
+      await page.navigate(`${origin()}/chat/${agentId}`);
+      await page.waitFor(`document.querySelector("textarea")`, 60_000, "the chat input");
+      // The page shows messages once its Socket.IO connection (through the proxy) is up.
+      await page.waitFor(
+        `document.body.innerText.includes("Connected")`,
+        60_000,
+        "the page's Socket.IO connection",
+      );
+      const message = `hello from the browser ${randomUUID().slice(0, 8)}`;
+      const replies = () =>
+        page.evaluate<number>(`document.body.innerText.split(${JSON.stringify(REPLY_MARKER)}).length`);
+      const before = await replies();
+      await page.evaluate(`document.querySelector("textarea").focus()`);
+      await page.send("Input.insertText", { text: message });
+      for (const type of ["keyDown", "keyUp"]) {
+        await page.send("Input.dispatchKeyEvent", {
+          type,
+          key: "Enter",
+          code: "Enter",
+          windowsVirtualKeyCode: 13,
+          text: type === "keyDown" ? "\r" : undefined,
+        });
+      }
+      await page.waitFor(
+        `document.body.innerText.includes(${JSON.stringify(message)})`,
+        30_000,
+        "the sent message in the page",
+      );
+      await page.waitFor(
+        `document.body.innerText.split(${JSON.stringify(REPLY_MARKER)}).length > ${before}`,
+        60_000,
+        "the agent's reply in the page",
+      );
+      await shot();
+    } catch (error) {
+      await shot();
+      if (error instanceof Error)
+        error.message += `\n--- page text (tail) ---\n${await pageText()}\n${await diagnostics()}`;
+      throw error;
     } finally {
       await page.close();
     }
@@ -361,6 +382,9 @@ describe("the front door through the real Traefik", () => {
       statuses.push(res.status);
     }
     const limited = statuses.filter((s) => s === 429).length;
+    console.info(
+      `[proxy] rate limit: ${statuses.indexOf(429)} requests passed before the first 429; ${limited} of 120 answered 429`,
+    );
     expect(
       statuses.slice(0, 30).every((s) => s === 200),
       statuses.join(","),
