@@ -112,3 +112,20 @@ export async function connectSocketIo(
     },
   };
 }
+
+/** The default message server of ElizaOS 1.7.2. */
+export const DEFAULT_MESSAGE_SERVER = "00000000-0000-0000-0000-000000000000";
+
+/** Joins a channel the way the web client does (event "1") and waits for "channel_joined". */
+export async function joinChannel(
+  socket: SocketIoConnection,
+  ids: { channelId: string; entityId: string; agentId: string },
+  timeoutMs: number,
+): Promise<void> {
+  socket.emit("1", { ...ids, messageServerId: DEFAULT_MESSAGE_SERVER });
+  await socket.waitFor<{ channelId?: string }>(
+    "channel_joined",
+    (d) => d.channelId === ids.channelId,
+    timeoutMs,
+  );
+}

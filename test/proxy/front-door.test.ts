@@ -5,23 +5,28 @@
 // never on /health), the body limit, Socket.IO chat, CORS refusing another origin, and the web UI
 // in headless Chromium sending a message and showing the reply (screenshot kept as an artifact).
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { LookupFunction } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import YAML from "yaml";
 import { freePort, type Postgres, startPostgres } from "../../agent/scripts/postgres.mjs";
-import { AGENT_PORT, agentSecretEnv, plainAgentEnv } from "../../components/agent-env";
-import { parseStackConfig } from "../../lib/config";
+import { AGENT_PORT } from "../../components/agent-env";
 import { proxyOptions } from "../../lib/front-door";
 import { decodeLabels, encodeLabels, labelsFor } from "../../providers/coolify/src/provider/proxy-labels";
 import { runSmokeTest } from "../../providers/coolify/src/smoke-test";
 import { type ModelServer, REPLY_MARKER, startModelServer } from "../model-server/index";
+import {
+  containerEnv,
+  devStackAgent,
+  HOST_FROM_CONTAINER,
+  runAgentContainer,
+  writeEnvFile,
+} from "../production/dev-agent";
 import { ensureImage } from "../production/image";
-import { podman, podmanRaw, REPO_DIR } from "../production/podman";
-import { connectSocketIo } from "../production/socketio-client";
+import { podmanRaw, REPO_DIR } from "../production/podman";
+import { connectSocketIo, joinChannel } from "../production/socketio-client";
 import { launchChromium, type Page } from "./chromium";
 import { makeCertificate } from "./tls";
 import { type Running, startPodmanApi, startTraefik, traefikBinary } from "./traefik";
@@ -32,8 +37,6 @@ const MODEL_KEY = "sk-front-door-test-model-key";
 const AGENT_NAME = "Server Bod";
 /** The application uuid Coolify would have given; its router names carry it. */
 const APP_UUID = "fdtest0000000000000000aa";
-/** The host's loopback as the container sees it (slirp4netns with allow_host_loopback). */
-const HOST_FROM_CONTAINER = "10.0.2.2";
 const ARTIFACTS = join(REPO_DIR, "test-artifacts", "proxy");
 const FRONT_DOOR = {
   // Above the web UI's burst of asset requests, below what a loop of requests sends at once.
@@ -42,29 +45,6 @@ const FRONT_DOOR = {
   maxBodySize: "64k",
   webUi: true,
 };
-
-/** The dev stack's first agent with this test's domain, model server and front door. */
-function agentConfig(modelBaseUrl: string) {
-  const file = YAML.parse(readFileSync(join(REPO_DIR, "Pulumi.dev.yaml"), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const values = Object.fromEntries(
-    Object.entries(file.config)
-      .filter(([key]) => key.startsWith("eliza-coolify:"))
-      .map(([key, value]) => [key.slice("eliza-coolify:".length), value]),
-  );
-  const [first] = values.agents as Record<string, unknown>[];
-  values.agents = [{ ...first, domain: `https://${HOST}`, modelBaseUrl }];
-  values.frontDoor = FRONT_DOOR;
-  values.openaiApiKey = MODEL_KEY;
-  const config = parseStackConfig(
-    { values, secretKeys: ["openaiApiKey"] },
-    { stack: "dev", baseDir: REPO_DIR },
-  );
-  const agent = config.agents[0];
-  if (!agent?.frontDoor) throw new Error("the test stack has no agent with a front door");
-  return agent;
-}
 
 describe("the front door through the real Traefik", () => {
   let dir: string;
@@ -102,7 +82,16 @@ describe("the front door through the real Traefik", () => {
     const image = await ensureImage((line) => console.info(`[image] ${line}`));
     postgres = await startPostgres();
     model = await startModelServer({ apiKey: MODEL_KEY });
-    const agent = agentConfig(`http://${HOST_FROM_CONTAINER}:${new URL(model.url).port}/v1`);
+    // The dev stack's first agent with this test's domain, model server and front door.
+    const agent = devStackAgent({
+      modelKey: MODEL_KEY,
+      agent: {
+        domain: `https://${HOST}`,
+        modelBaseUrl: `http://${HOST_FROM_CONTAINER}:${new URL(model.url).port}/v1`,
+      },
+      values: { frontDoor: FRONT_DOOR },
+    });
+    if (!agent.frontDoor) throw new Error("the test stack has no agent with a front door");
 
     // The labels exactly as the Application resource writes them to custom_labels, read back the
     // way Coolify's deploy does (base64, coolify.* lines dropped), plus Coolify's own coolify.* ones.
@@ -112,40 +101,17 @@ describe("the front door through the real Traefik", () => {
     );
     if (!written) throw new Error("the front door produced no labels");
     labels = decodeLabels(encodeLabels(written));
-    const env = {
-      ...plainAgentEnv(agent),
-      ...agentSecretEnv(agent, {
-        databaseUrl: postgres.url.replace("@127.0.0.1:", `@${HOST_FROM_CONTAINER}:`),
-        apiToken: authToken,
-        secretSalt: `salt-${randomUUID()}`,
-        modelKey: MODEL_KEY,
-      }),
-    };
-    const envFile = join(dir, "agent.env");
-    writeFileSync(
-      envFile,
-      Object.entries(env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join("\n"),
-      { mode: 0o600 },
-    );
+    const env = containerEnv(agent, { postgresUrl: postgres.url, apiToken: authToken, modelKey: MODEL_KEY });
+    const envFile = writeEnvFile(join(dir, "agent.env"), env);
     container = `eliza-front-door-test-${process.pid}`;
-    await podmanRaw(["rm", "-f", container]);
     const containerStartedAt = Date.now();
-    await podman([
-      "run",
-      "-d",
-      "--name",
-      container,
-      "--network",
-      "slirp4netns:allow_host_loopback=true",
-      "-p",
-      `127.0.0.1:${await freePort()}:${AGENT_PORT}`,
-      "--env-file",
+    await runAgentContainer({
+      name: container,
+      image: image.tag,
       envFile,
-      ...["coolify.managed=true", `coolify.name=${agent.name}`, ...labels].flatMap((l) => ["--label", l]),
-      image.tag,
-    ]);
+      hostPort: await freePort(),
+      labels: ["coolify.managed=true", `coolify.name=${agent.name}`, ...labels],
+    });
 
     const cert = makeCertificate(dir, HOST);
     const socket = join(dir, "podman.sock");
@@ -250,17 +216,7 @@ describe("the front door through the real Traefik", () => {
       connectSocketIo(origin(), { entityId: userId, apiKey: authToken }, 15_000, dispatcher),
     );
     try {
-      socket.emit("1", {
-        channelId,
-        entityId: userId,
-        agentId,
-        messageServerId: "00000000-0000-0000-0000-000000000000",
-      });
-      await socket.waitFor<{ channelId?: string }>(
-        "channel_joined",
-        (d) => d.channelId === channelId,
-        15_000,
-      );
+      await joinChannel(socket, { channelId, entityId: userId, agentId }, 15_000);
       const sent = await request(`/api/messaging/sessions/${sessionId}/messages`, {
         method: "POST",
         headers: { "x-api-key": authToken, "content-type": "application/json" },
