@@ -5,10 +5,24 @@ import { Project } from "@eliza-coolify/coolify";
 import * as pulumi from "@pulumi/pulumi";
 import { ElizaAgent } from "./components/agent";
 import { AgentDatabase } from "./components/database";
-import { readStackConfig } from "./lib/config";
+import { readStackConfig, StackConfigError } from "./lib/config";
 
 // dist/index.js -> the project root, where character files and build contexts are.
-const config = readStackConfig(resolve(__dirname, ".."));
+const config = readConfigOrStop(resolve(__dirname, ".."));
+
+/**
+ * A bad stack config is the user's to fix, not a crash: RunError makes Pulumi print only the
+ * message (the list of problems), without the JS stack and the dump of the error's fields it
+ * prints for an unhandled exception.
+ */
+function readConfigOrStop(root: string): ReturnType<typeof readStackConfig> {
+  try {
+    return readStackConfig(root);
+  } catch (e) {
+    if (e instanceof StackConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+}
 
 const project = new Project(
   "project",
@@ -48,7 +62,9 @@ const agents = config.agents.map(
 
 export const projectUuid = project.uuid;
 export const databaseMode = database.mode;
-export const databaseUuid = database.uuid;
+// Pulumi makes each property of the module's exports a stack output, and warns on every run
+// about one that is undefined: a slim stack's database is not Coolify's, so it has no uuid output.
+if (database.mode === "full") module.exports.databaseUuid = database.uuid;
 const byName = <T>(pick: (a: ElizaAgent) => T) =>
   Object.fromEntries(agents.map((a, i) => [config.agents[i]?.name as string, pick(a)]));
 

@@ -26,6 +26,10 @@ fi
 # packages (rollup's, via @elizaos/plugin-ollama -> tsup), so the lockfile cannot list the others
 # and `npm ci` refuses it ("Missing: @rollup/rollup-android-arm-eabi@ from lock file"). With a
 # lockfile in sync, `npm install --no-save` installs exactly the locked versions, rewriting nothing.
+# An install stopped half-way leaves a tree npm cannot reify again (ENOTEMPTY on rmdir, then
+# "Cannot cd into node_modules/drizzle-orm"); without the stamp nothing in node_modules is
+# trusted, so it goes first. The stamp is written last, after every check passed.
+rm -rf node_modules
 npm install --ignore-scripts --no-save --no-audit --no-fund --loglevel=error
 npm rebuild bun bcrypt esbuild
 

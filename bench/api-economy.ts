@@ -8,12 +8,9 @@
 // with the clock at normal speed: waitUntilGone sleeps on the client's own (real) clock, which
 // the poll scale does not touch, so only real time gives the real number of delete polls.
 
+import { forgetChecks } from "../providers/coolify/src/provider/context";
+import { implementationOf } from "../providers/coolify/src/provider/registry";
 import type { Props, ResourceImpl } from "../providers/coolify/src/provider/types";
-import { applicationImpl } from "../providers/coolify/src/resources/application";
-import { deploymentImpl } from "../providers/coolify/src/resources/deployment";
-import { envVarsImpl } from "../providers/coolify/src/resources/env-vars";
-import { postgresDatabaseImpl } from "../providers/coolify/src/resources/postgres-database";
-import { projectImpl } from "../providers/coolify/src/resources/project";
 import { type Simulator, startSimulator } from "../test/simulator";
 
 export interface Counted {
@@ -91,11 +88,15 @@ class Recorder {
  * GET is a poll; after a DELETE, GETs of the deleted object's own path are waiting for Coolify's
  * queued delete job. Everything else is a request.
  */
-function classify(entries: LogEntry[], kind: "deployment" | "other"): Counted {
+function classify(entries: LogEntry[], kind: "deployment" | "database" | "other"): Counted {
   const all = entries.map(plainPath);
   const deleted = new Set(entries.filter((e) => e.method === "DELETE").map((e) => e.path.split("?")[0]));
-  const isPoll = (e: LogEntry) =>
-    e.method === "GET" && (kind === "deployment" || deleted.has(e.path.split("?")[0] as string));
+  // A new database is waited on until healthy: GETs of one database are polls.
+  const waitsOnDatabase = (path: string) => kind === "database" && /^\/api\/v1\/databases\/[^/]+$/.test(path);
+  const isPoll = (e: LogEntry) => {
+    const path = e.path.split("?")[0] as string;
+    return e.method === "GET" && (kind === "deployment" || deleted.has(path) || waitsOnDatabase(path));
+  };
   return {
     all,
     requests: entries.filter((e) => !isPoll(e)).map(plainPath),
@@ -131,12 +132,14 @@ interface Stack {
   deployment: Deployed;
 }
 
+// As the shims get them (provider/registry.ts): with the preflight GET /version of a process's
+// first check and the `deploy` probe before its first write, which a real run pays too.
 const IMPLS: Record<keyof Stack, ResourceImpl> = {
-  project: projectImpl,
-  database: postgresDatabaseImpl,
-  app: applicationImpl,
-  env: envVarsImpl,
-  deployment: deploymentImpl,
+  project: implementationOf("Project"),
+  database: implementationOf("PostgresDatabase"),
+  app: implementationOf("Application"),
+  env: implementationOf("EnvVars"),
+  deployment: implementationOf("Deployment"),
 };
 
 function pointSimulator(sim: Simulator, speedup: number): void {
@@ -192,9 +195,10 @@ async function createOne(
   serverUuid: string | undefined,
 ): Promise<LogEntry[]> {
   const impl = IMPLS[key];
-  const inputs = await checked(impl, declared(stack, serverUuid, "info")[key] as Props);
+  let inputs: Props = {};
   let made: { id: string; outs: Props } | undefined;
   const log = await rec.during(async () => {
+    inputs = await checked(impl, declared(stack, serverUuid, "info")[key] as Props);
     made = await impl.create(inputs);
   });
   if (!made) throw new Error(`${key} was not created`);
@@ -222,7 +226,10 @@ export async function referenceWork(opts: {
   const started = Date.now();
   const perResource: Record<string, Counted> = {};
   for (const key of ["project", "database", "app", "env"] as const) {
-    perResource[key] = classify(await createOne(rec, stack, key, serverUuid), "other");
+    perResource[key] = classify(
+      await createOne(rec, stack, key, serverUuid),
+      key === "database" ? "database" : "other",
+    );
   }
   const v0 = sim.control.state().now;
   const r0 = Date.now();
@@ -253,7 +260,9 @@ export async function referenceWork(opts: {
 export async function followUps(sim: Simulator, stack: Stack, rec: Recorder): Promise<FollowUpResult> {
   const keys = ["project", "database", "app", "env", "deployment"] as const;
 
-  // A preview with nothing changed: check + diff per resource, as the engine calls them.
+  // A preview with nothing changed: check + diff per resource, as the engine calls them, in a
+  // provider process of its own (which checks URL and token once).
+  forgetChecks();
   const noChange = await rec.during(async () => {
     for (const key of keys) {
       const impl = IMPLS[key];

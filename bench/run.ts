@@ -117,7 +117,14 @@ async function apiEconomy(): Promise<void> {
     table(
       ["Operation", "coolify-terraform", "bambamboole", "DESIGN target", "ours", "ours, requests"],
       [
-        ["no-change preview/plan", "10 (6-10)", "0", "0", String(follow.noChangeDiff.all.length), "none"],
+        [
+          "no-change preview/plan",
+          "10 (6-10)",
+          "0",
+          "0 (now 1: the check of URL and token)",
+          String(follow.noChangeDiff.all.length),
+          follow.noChangeDiff.all.join(", ") || "none",
+        ],
         [
           "refresh",
           "10 (6-10)",

@@ -196,7 +196,12 @@ function createEnvVars(
   });
   return new EnvVars(
     `${name}-env`,
-    { applicationUuid: app.id, variables: { ...plainAgentEnv(args.agent), ...secrets } },
+    {
+      applicationUuid: app.id,
+      variables: { ...plainAgentEnv(args.agent), ...secrets },
+      // Coolify shows a locked value to nobody again, in the UI or the API.
+      locked: Object.keys(secrets),
+    },
     // Deleting the application deletes its variables: no request per variable on destroy.
     { parent, deletedWith: app },
   );

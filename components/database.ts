@@ -56,6 +56,7 @@ function createManagedDatabase(
       limits: { memory: config.memory },
       isPublic: false,
       adopt: args.adopt,
+      recreateIfLost: config.recreateIfLost,
     },
     // protect makes `pulumi destroy` refuse instead of dropping the agents' memory.
     { parent, protect: config.protect },

@@ -1,10 +1,15 @@
 // Captures real `pulumi preview --json` output of the dev stack on the simulator, for the tests
-// of scripts/preview-summary.ts: a first deploy (all creates), and a change after `up` (an
-// update and a replacement). Run: npx tsx scripts/capture-preview-fixtures.ts
+// of scripts/preview-summary.ts: a first deploy (all creates); after `up`, an env change (one
+// agent's logLevel and the model key, a secret); and, with those undone, an update and a
+// replacement. Run: npx tsx scripts/capture-preview-fixtures.ts
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { valueHash } from "../providers/coolify/src/resources/env-vars";
 import { DEMO_MODEL_KEY, openLocalStack, repoRoot } from "./demo/local-stack";
+
+/** The model key after a rotation; the simulator's agents accept any key but "invalid". */
+const ROTATED_MODEL_KEY = "sk-demo-rotated-1111111111111111";
 
 async function main(): Promise<void> {
   const local = await openLocalStack({ stackName: "dev" });
@@ -21,7 +26,9 @@ async function main(): Promise<void> {
     );
   const save = (name: string, text: string) => {
     // A fixture is public: it must not hold the demo's secret values.
-    for (const secret of [DEMO_MODEL_KEY, local.sim.rootToken]) {
+    // Nor anything derived from them: the keyed hashes EnvVars keeps in state.
+    const keys = [DEMO_MODEL_KEY, ROTATED_MODEL_KEY];
+    for (const secret of [...keys, ...keys.map((k) => valueHash("OPENAI_API_KEY", k)), local.sim.rootToken]) {
       if (text.includes(secret)) throw new Error(`${name} would contain a secret value`);
     }
     writeFileSync(
@@ -33,6 +40,12 @@ async function main(): Promise<void> {
   try {
     save("real-first-deploy-dev.json", previewJson());
     await local.stack.up({ onOutput: local.onOutput });
+    // An env change: a plain variable (LOG_LEVEL) and a secret one (OPENAI_API_KEY).
+    await local.stack.setConfig("eliza-coolify:agents[0].logLevel", { value: "trace" }, true);
+    await local.stack.setConfig("eliza-coolify:openaiApiKey", { value: ROTATED_MODEL_KEY, secret: true });
+    save("real-env-changes-dev.json", previewJson());
+    await local.stack.setConfig("eliza-coolify:agents[0].logLevel", { value: "debug" }, true);
+    await local.stack.setConfig("eliza-coolify:openaiApiKey", { value: DEMO_MODEL_KEY, secret: true });
     // An update (memory of the agent's container) and a replacement (another image source kind).
     await local.stack.setConfig("eliza-coolify:agents[0].size", { value: "medium" }, true);
     await local.stack.setConfig("eliza-coolify:agents[1].source.type", { value: "git" }, true);

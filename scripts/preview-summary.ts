@@ -5,7 +5,11 @@
  *   npx tsx scripts/preview-summary.ts --input dev.json --stack dev --input prod.json --stack prod
  *
  * Only operation names, resource types, resource names and property PATHS are printed, never
- * property values: the digest's oldState/newState are not read at all.
+ * property values. The Node dynamic-provider host forwards no detailedDiff, so for our resources
+ * the changed paths are computed here by comparing the steps' old and new inputs; values are
+ * compared, never printed. Secrets arrive masked as "[secret]" and cannot be compared; the
+ * EnvVars resource names its changed variables itself in the non-secret input
+ * `changedVariables` (providers/coolify/src/resources/env-vars.ts), which is read instead.
  */
 import { readFileSync } from "node:fs";
 
@@ -24,7 +28,9 @@ export interface PreviewStep {
   diffReasons?: string[] | null;
   replaceReasons?: string[] | null;
   detailedDiff?: Record<string, PropertyDiff> | null;
-  // oldState/newState exist in the digest; deliberately not typed: values are never printed.
+  /** Read only to compare inputs; no value from them is ever printed. */
+  oldState?: { inputs?: Record<string, unknown> } | null;
+  newState?: { inputs?: Record<string, unknown> } | null;
 }
 
 export interface PreviewDiagnostic {
@@ -165,10 +171,18 @@ export function changeRows(digest: PreviewDigest): ChangeRow[] {
     };
     if (step.detailedDiff && Object.keys(step.detailedDiff).length > 0) {
       for (const [path, diff] of Object.entries(step.detailedDiff)) add(path, diff?.kind ?? "update");
+    } else if (step.diffReasons && step.diffReasons.length > 0) {
+      for (const path of step.diffReasons) add(path, "update");
     } else {
-      for (const path of step.diffReasons ?? []) add(path, "update");
+      for (const change of inputChanges(step)) add(change.path, change.kind);
     }
-    for (const path of replaceReasons) add(path, "update-replace");
+    for (const path of replaceReasons) {
+      // A reason whose changed sub-paths are listed already is not listed again on its own.
+      const detailed = row.properties.some(
+        (p) => p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`),
+      );
+      if (!detailed) add(path, "update-replace");
+    }
   }
   for (const row of rows.values()) {
     const real = row.properties.filter((p) => p.path !== "__provider");
@@ -176,6 +190,78 @@ export function changeRows(digest: PreviewDigest): ChangeRow[] {
     row.properties.sort((a, b) => Number(b.replaces) - Number(a.replaces) || a.path.localeCompare(b.path));
   }
   return [...rows.values()];
+}
+
+/** What the preview JSON shows for a secret value (without --show-secrets). */
+export const SECRET_SENTINEL = "[secret]";
+/** What the engine sends for a value not known until apply. */
+export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * `add`, `delete` and `update` as in a detailedDiff; `unknown`: the new value is known only at
+ * apply; `secret`: both sides are masked, so whether it changed cannot be told.
+ */
+export type InputChangeKind = "add" | "delete" | "update" | "unknown" | "secret";
+export interface InputChange {
+  path: string;
+  kind: InputChangeKind;
+}
+
+type Inputs = Record<string, unknown>;
+
+const isRecord = (v: unknown): v is Inputs => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * The inputs an update or replacement changes, by path (`limits.memory`, `LOG_LEVEL`), from the
+ * step's old and new inputs. Masked secrets are listed only when nothing else changed, since
+ * they may well be equal.
+ */
+export function inputChanges(step: PreviewStep): InputChange[] {
+  const olds = step.oldState?.inputs;
+  const news = step.newState?.inputs;
+  if (!isRecord(olds) || !isRecord(news)) return [];
+  const variables = isRecord(news.changedVariables) ? news.changedVariables : undefined;
+  const changes: InputChange[] = [];
+  if (variables) {
+    // EnvVars: the provider compared the values and named what differs (names only).
+    for (const [name, kind] of Object.entries(variables)) {
+      changes.push({ path: name, kind: kind === "add" || kind === "delete" ? kind : "update" });
+    }
+  }
+  const skip = new Set(["changedVariables", ...(variables ? ["variables"] : [])]);
+  compareValues(olds, news, "", changes, skip);
+  // With an unknown value anywhere, our providers' check passes the inputs through without their
+  // defaults, so a defaulted key looks removed when it is not: removals then go unreported.
+  const partial = hasSentinel(news, UNKNOWN_SENTINEL);
+  const shown = changes.filter((c) => !(partial && c.kind === "delete" && !variables?.[c.path]));
+  const known = shown.filter((c) => c.kind !== "secret");
+  return known.length > 0 ? known : shown;
+}
+
+function compareValues(a: unknown, b: unknown, path: string, out: InputChange[], skip?: Set<string>): void {
+  if (b === UNKNOWN_SENTINEL) {
+    out.push({ path, kind: "unknown" });
+  } else if (a === SECRET_SENTINEL && b === SECRET_SENTINEL) {
+    out.push({ path, kind: "secret" });
+  } else if (isRecord(a) && isRecord(b)) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (skip?.has(key)) continue;
+      const sub = path === "" ? key : `${path}.${key}`;
+      if (!(key in b) || b[key] === undefined) {
+        if (a[key] !== undefined) out.push({ path: sub, kind: "delete" });
+      } else if (!(key in a) || a[key] === undefined) out.push({ path: sub, kind: "add" });
+      else compareValues(a[key], b[key], sub, out);
+    }
+  } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+    out.push({ path, kind: hasSentinel(b, UNKNOWN_SENTINEL) ? "unknown" : "update" });
+  }
+}
+
+function hasSentinel(value: unknown, sentinel: string): boolean {
+  if (value === sentinel) return true;
+  if (Array.isArray(value)) return value.some((v) => hasSentinel(v, sentinel));
+  if (isRecord(value)) return Object.values(value).some((v) => hasSentinel(v, sentinel));
+  return false;
 }
 
 function topLevel(path: string): string {
@@ -232,7 +318,16 @@ const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 function propertyLabel(p: { path: string; kind: string; replaces: boolean }): string {
   const base = code(p.path);
   const kind = p.kind.replace(/-replace$/, "");
-  const suffix = kind === "add" ? " (added)" : kind === "delete" ? " (removed)" : "";
+  const suffix =
+    kind === "add"
+      ? " (added)"
+      : kind === "delete"
+        ? " (removed)"
+        : kind === "unknown"
+          ? " (known after apply)"
+          : kind === "secret"
+            ? " (secret, not compared)"
+            : "";
   return p.replaces ? `**${base}${suffix} (forces replacement)**` : `${base}${suffix}`;
 }
 
@@ -330,6 +425,10 @@ export function summarizePreview(digest: PreviewDigest, opts: SummaryOptions): s
       out.push(
         `${plural(providerOnly, "resource")} change${providerOnly === 1 ? "s" : ""} only in the serialized provider code; the Coolify objects themselves are unchanged.`,
       );
+      out.push("");
+    }
+    if (changed.some((r) => r.displayType === "coolify:EnvVars" && r.op === "update")) {
+      out.push("Environment variables are named, never shown: every value is kept as a secret.");
       out.push("");
     }
   }

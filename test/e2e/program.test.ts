@@ -26,12 +26,16 @@ describe("the dev stack end to end on the simulator", () => {
   });
   afterAll(async () => t?.close());
 
-  it("previews without calling Coolify", async () => {
+  // The one request a preview or an up makes when nothing changes: proof of URL and token.
+  const preflightOnly = ["GET /api/v1/version"];
+  const calls = (log: LogEntry[]) => api(log).map((e) => `${e.method} ${e.path}`);
+
+  it("previews with one request, the check of URL and token", async () => {
     const log = await during(async () => {
       const preview = await t.stack.preview({ onOutput: t.onOutput });
       expect(preview.changeSummary.create).toBeGreaterThan(10);
     });
-    expect(api(log)).toEqual([]);
+    expect(calls(log)).toEqual(preflightOnly);
   });
 
   it("deploys both agents, proves chat works, and leaves the simulator in the declared shape", async () => {
@@ -48,14 +52,17 @@ describe("the dev stack end to end on the simulator", () => {
     expect(state.databases[0]?.image).toBe("pgvector/pgvector:0.8.0-pg17");
   });
 
-  it("then previews and ups with no changes and no Coolify request", async () => {
-    const log = await during(async () => {
+  it("then previews and ups with no changes and one request each", async () => {
+    const previewLog = await during(async () => {
       const preview = await t.stack.preview({ onOutput: t.onOutput });
       expect(noChanges(preview.changeSummary)).toEqual([]);
+    });
+    expect(calls(previewLog)).toEqual(preflightOnly);
+    const upLog = await during(async () => {
       const up = await t.stack.up({ onOutput: t.onOutput });
       expect(noChanges(up.summary.resourceChanges ?? {})).toEqual([]);
     });
-    expect(api(log)).toEqual([]);
+    expect(calls(upLog)).toEqual(preflightOnly);
   });
 
   it("refreshes with one GET per Coolify object and no change, and previews clean after", async () => {
@@ -96,8 +103,13 @@ describe("the dev stack end to end on the simulator", () => {
     });
     const envWrites = writes(log).filter((e) => e.path.includes("/envs"));
     expect(envWrites).toHaveLength(1);
-    expect(writes(log).filter((e) => e.path.startsWith("/api/v1/deploy"))).toHaveLength(1);
+    // One deploy, besides the check that the token may deploy (a probe that changes nothing).
+    const deploys = writes(log).filter((e) => e.path.startsWith("/api/v1/deploy"));
+    expect(deploys.filter((e) => !e.path.includes("eliza-coolify-ability-check"))).toHaveLength(1);
     expect(bodDeployments()).toBe(before + 1);
+    // EnvVars keeps the names it changed (changedVariables) in its inputs: no diff comes of it.
+    const again = await t.stack.preview({ onOutput: t.onOutput });
+    expect(noChanges(again.changeSummary)).toEqual([]);
   });
 
   it("keeps every secret out of state and CLI output", async () => {
@@ -130,6 +142,10 @@ describe("the dev stack end to end on the simulator", () => {
       expect(text).toContain('require("@eliza-coolify/coolify")');
       expect(text).not.toMatch(/coolifyClient|bulkUpsert|createApplication|node_modules/);
     }
+  });
+
+  it("answered only what Coolify's OpenAPI document allows", () => {
+    expect(t.sim.control.responseViolations()).toEqual([]);
   });
 
   it("destroys everything and leaves Coolify empty", async () => {

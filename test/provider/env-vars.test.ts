@@ -46,6 +46,40 @@ describe("EnvVars", () => {
     ]);
   });
 
+  it("check names the variables that differ from the last inputs, never their values", async () => {
+    const olds = {
+      applicationUuid: appUuid,
+      variables: { LOG_LEVEL: "info", OPENAI_API_KEY: "sk-old-123", DROPPED: "x", SAME: "1", FLAG: "a" },
+      buildtime: [],
+    };
+    const news = {
+      applicationUuid: appUuid,
+      variables: { LOG_LEVEL: "debug", OPENAI_API_KEY: "sk-new-456", ADDED: "y", SAME: "1", FLAG: "a" },
+      buildtime: ["FLAG"],
+    };
+    const r = await envVarsImpl.check(olds, news);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.changedVariables).toEqual({
+      ADDED: "add",
+      DROPPED: "delete",
+      FLAG: "update",
+      LOG_LEVEL: "update",
+      OPENAI_API_KEY: "update",
+    });
+    expect(JSON.stringify(r.inputs.changedVariables)).not.toMatch(/sk-|debug|info/);
+    // A value not known yet (during preview) counts as changed; a create has nothing to compare.
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const partial = await envVarsImpl.check(olds, {
+      ...olds,
+      variables: { ...olds.variables, SAME: unknown },
+    });
+    expect(partial.inputs.changedVariables).toEqual({ SAME: "update" });
+    expect((await envVarsImpl.check({}, news)).inputs.changedVariables).toBeUndefined();
+    expect(
+      (await envVarsImpl.check(olds, { ...news, variables: unknown })).inputs.changedVariables,
+    ).toBeUndefined();
+  });
+
   it("writes the whole set in one bulk call and keeps no value in its outputs", async () => {
     const inputs = {
       applicationUuid: appUuid,

@@ -32,13 +32,17 @@ describe("PostgresDatabase", () => {
     expect(r.failures.map((f) => f.property).sort()).toEqual(["password", "publicPort", "user"]);
   });
 
-  it("creates a started pgvector database with a generated password in one request", async () => {
+  it("creates a started pgvector database with a generated password in one write, then waits until it is healthy", async () => {
     const holder: { c?: { id: string; outs: Props } } = {};
     const reqs = await requestsDuring(p.sim, async () => {
       holder.c = await create(postgresDatabaseImpl, base);
     });
-    expect(reqs).toEqual(["POST /api/v1/databases/postgresql"]);
     const c = holder.c as { id: string; outs: Props };
+    expect(reqs[0]).toBe("POST /api/v1/databases/postgresql");
+    expect(reqs.length).toBeGreaterThan(1);
+    expect(new Set(reqs.slice(1))).toEqual(new Set([`GET /api/v1/databases/${c.id}`]));
+    expect(c.outs.status).toBe("running:healthy");
+    expect(db(c.id)?.status).toBe("running:healthy");
     expect(db(c.id)?.image).toBe("pgvector/pgvector:0.8.0-pg17");
     expect(String(c.outs.password)).toMatch(/^[A-Za-z0-9]{40}$/);
     expect(c.outs.internalUrl).toBe(`postgres://eliza:${c.outs.password}@${c.id}:5432/eliza`);
@@ -89,7 +93,25 @@ describe("PostgresDatabase", () => {
       expect(r.props?.internalUrl).toBe(c.outs.internalUrl);
       await postgresDatabaseImpl.delete(c.id, c.outs);
       expect(db(c.id)).toBeUndefined();
-      expect(await postgresDatabaseImpl.read(c.id, c.outs)).toEqual({});
+      // Not dropped from state: a lost database is never replaced by an empty one unasked.
+      const gone = await postgresDatabaseImpl.read(c.id, c.outs);
+      expect(gone.props?.lost).toBe(true);
+      expect(gone.inputs).toMatchObject({ lost: true, name: "db3" });
+      expect(gone.inputs).not.toHaveProperty("password");
+      const declared = { ...base, name: "db3", owner: "t/dev/db3" };
+      await expect(postgresDatabaseImpl.check(gone.inputs as Props, declared)).rejects.toThrow(
+        /deleted outside Pulumi.*databaseRecreateIfLost/s,
+      );
+      const accepted = await checked(
+        postgresDatabaseImpl,
+        { ...declared, recreateIfLost: true },
+        gone.inputs,
+      );
+      expect(await postgresDatabaseImpl.diff(c.id, gone.props as Props, accepted)).toMatchObject({
+        changes: true,
+        replaces: ["lost"],
+      });
+      await postgresDatabaseImpl.delete(c.id, gone.props as Props); // nothing left to delete
     } finally {
       useToken(p.sim.rootToken);
     }

@@ -9,6 +9,7 @@ interface Args {
   tlsCert?: string;
   tlsKey?: string;
   tlsPort?: number;
+  coolifyVersion?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -28,15 +29,18 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--tls-cert") out.tlsCert = next();
     else if (a === "--tls-key") out.tlsKey = next();
     else if (a === "--tls-port") out.tlsPort = Number(next());
+    else if (a === "--coolify-version") out.coolifyVersion = next();
     else if (a === "--help" || a === "-h") {
       console.log(
-        "usage: cli.ts [--port N] [--host H] [--openapi FILE | --no-validation] [--tls-cert PEM --tls-key PEM [--tls-port N]]",
+        "usage: cli.ts [--port N] [--host H] [--coolify-version 4.3.11] [--openapi FILE | --no-validation] [--tls-cert PEM --tls-key PEM [--tls-port N]]",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535)
     throw new Error("--port must be 0..65535");
+  if (out.coolifyVersion !== undefined && !/^v?\d+\.\d+\.\d+/.test(out.coolifyVersion))
+    throw new Error("--coolify-version takes a release such as 4.3.11 or 4.7.7");
   if (!out.tlsCert !== !out.tlsKey) throw new Error("--tls-cert and --tls-key go together");
   return out;
 }
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
         ? { cert: readFileSync(args.tlsCert, "utf8"), key: readFileSync(args.tlsKey, "utf8") }
         : undefined,
     tlsPort: args.tlsPort,
+    version: args.coolifyVersion,
   });
   console.log(`Coolify simulator listening on ${sim.url} (started in ${Date.now() - t0} ms)`);
   console.log(`COOLIFY_URL=${sim.url}`);

@@ -48,6 +48,12 @@ export class Core {
     this.store.seed(this.rootToken, this.clock.now());
   }
 
+  /** Coolify 4.6.0 and later: DELETE needs the `delete` ability (notes runtime-and-versions.md 4). */
+  get deletesNeedDeleteAbility(): boolean {
+    const [major = 0, minor = 0] = this.opts.version.replace(/^v/, "").split(".").map(Number);
+    return major > 4 || (major === 4 && minor >= 6);
+  }
+
   reset(): void {
     this.clock.reset();
     this.starting.clear();
@@ -387,6 +393,8 @@ export class Core {
   deploymentView(dep: Deployment, sensitive: boolean): Row {
     const out = clone(dep) as Row;
     if (!sensitive) delete out.logs;
+    // The queue table's application_id is a varchar column: the API returns it as a string.
+    out.application_id = String(dep.application_id);
     return out;
   }
 

@@ -76,6 +76,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       sim.st.faults = [];
     },
     requestLog: () => sim.st.log.map((e) => ({ ...e })),
+    responseViolations: () => [...sim.st.responseViolations],
     clearRequestLog() {
       sim.st.log = [];
     },

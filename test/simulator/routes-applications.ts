@@ -94,7 +94,7 @@ const DEFAULT_SETTINGS: Row = {
   is_consistent_container_name_enabled: false,
   custom_internal_name: null,
   is_debug_enabled: false,
-  is_swarm_only_worker_nodes: null,
+  is_swarm_only_worker_nodes: false,
 };
 
 /** Container resource limits: the same columns on applications and databases. */

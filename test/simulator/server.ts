@@ -63,12 +63,14 @@ interface QueuedFault {
 }
 
 export interface ServerState {
+  /** Responses that the OpenAPI document does not allow, "METHOD template status path: why". */
+  responseViolations: string[];
   faults: QueuedFault[];
   log: RequestLogEntry[];
   buckets: Map<number, { start: number; hits: number }>;
 }
 
-const ELEVATED: Ability[] = ["root", "write", "deploy", "read:sensitive"];
+const ELEVATED: Ability[] = ["root", "write", "deploy", "delete", "read:sensitive"];
 
 /** PHP truthiness of a json_decode result (Coolify's body check uses `!json_decode(...)`). */
 function phpFalsy(v: unknown): boolean {
@@ -94,7 +96,7 @@ function tokenLabel(t: Token): string {
 }
 
 export class SimServer {
-  st: ServerState = { faults: [], log: [], buckets: new Map() };
+  st: ServerState = { responseViolations: [], faults: [], log: [], buckets: new Map() };
 
   constructor(
     public core: Core,
@@ -102,7 +104,7 @@ export class SimServer {
   ) {}
 
   resetRuntime(): void {
-    this.st = { faults: [], log: [], buckets: new Map() };
+    this.st = { responseViolations: [], faults: [], log: [], buckets: new Map() };
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
@@ -254,9 +256,11 @@ export class SimServer {
     const sensitive =
       (isRoot || token.abilities.includes("read:sensitive")) && (role === "owner" || role === "admin");
 
-    // 6. ability check
-    if (route.ability && !isRoot && !token.abilities.includes(route.ability))
-      return withRl(json(403, { message: `Missing required permissions: ${route.ability}` }));
+    // 6. ability check; since 4.6.0 every DELETE needs `delete` instead of `write` (notes
+    // runtime-and-versions.md section 4)
+    const ability = route.method === "DELETE" && core.deletesNeedDeleteAbility ? "delete" : route.ability;
+    if (ability && !isRoot && !token.abilities.includes(ability))
+      return withRl(json(403, { message: `Missing required permissions: ${ability}` }));
 
     // 7. controller: body check first (notes 2.1, P25)
     let parsed: unknown;
@@ -301,7 +305,19 @@ export class SimServer {
       template: route.template,
       schemaErrors,
     };
-    return withRl(route.handler(ctx));
+    const reply = route.handler(ctx);
+    this.checkResponse(method, route.template, reply);
+    return withRl(reply);
+  }
+
+  /** Our answers must be ones the real server's spec allows; violations are kept for tests. */
+  private checkResponse(method: string, template: string, reply: Reply): void {
+    const validator = this.core.validator;
+    if (!validator || reply.json === undefined) return;
+    for (const problem of validator.validateResponse(method, template, reply.status, reply.json)) {
+      if (this.st.responseViolations.length < 200)
+        this.st.responseViolations.push(`${method} ${template} ${reply.status} ${problem}`);
+    }
   }
 
   // ------------------------------------------------------------------ /_sim control surface

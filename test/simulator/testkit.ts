@@ -1,5 +1,5 @@
 // Small helpers for the simulator's own tests (plain fetch, no client code from providers/).
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { startSimulator } from "./index";
 import type { Simulator, SimulatorOptions } from "./types";
 
@@ -21,6 +21,10 @@ export function useSimulator(
     sim.control.reset();
     sim.control.setClockSpeed(0);
     await each?.(sim);
+  });
+  // Every answer of every simulator test must be one Coolify's OpenAPI document allows.
+  afterEach(() => {
+    expect(sim.control.responseViolations()).toEqual([]);
   });
   return sim;
 }

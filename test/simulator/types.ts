@@ -1,6 +1,7 @@
 // Public types of the Coolify simulator. Other parts of the repo code against these names.
 
-export type Ability = "root" | "read" | "write" | "deploy" | "read:sensitive";
+// `delete` exists from Coolify 4.6.0 on, where every DELETE needs it (or root).
+export type Ability = "root" | "read" | "write" | "deploy" | "delete" | "read:sensitive";
 export type TeamRole = "owner" | "admin" | "member";
 export type DeploymentOutcome = "success" | "fail" | "unhealthy";
 
@@ -11,7 +12,11 @@ export interface SimulatorOptions {
   deleteDelayMs?: number; // queued-delete delay, default 300
   deploymentPhaseMs?: number; // time per deployment phase (queued->in_progress->finished), default 200
   rateLimitPerMinute?: number; // per token owner, default 200
-  version?: string; // reported by /api/v1/version, default "4.3.11"
+  /**
+   * The Coolify release modelled, reported by /api/v1/version; default "4.3.11". From 4.6.0 on
+   * every DELETE needs the `delete` ability (or root), as the real server does.
+   */
+  version?: string;
   /**
    * Also serve application https domains (the proxy's https side). `cert`/`key` is the default
    * certificate; `hosts` maps an SNI host name to its own certificate (see setTlsCertificate).
@@ -102,6 +107,8 @@ export interface SimulatorControl {
   injectFault(f: Fault): void;
   clearFaults(): void;
   requestLog(): RequestLogEntry[];
+  /** API answers the OpenAPI document does not allow (validation on); tests expect none. */
+  responseViolations(): string[];
   clearRequestLog(): void;
   state(): SimulatorState;
   setDeploymentOutcome(appUuid: string | "*", outcome: DeploymentOutcome): void;

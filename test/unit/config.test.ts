@@ -58,6 +58,7 @@ describe("a valid configuration", () => {
       memory: "1g",
       public: false,
       protect: false,
+      recreateIfLost: false,
     });
     expect(config.protect).toBe(false);
     expect(config.adopt).toBe(false);
@@ -592,5 +593,25 @@ describe("problems, all reported at once", () => {
     expect(err.problems.length).toBeGreaterThanOrEqual(5);
     expect(err.message).toMatch(/^Stack "dev" has an invalid configuration \(\d+ problems\):\n {2}\S/);
     for (const p of err.problems) expect(err.message).toContain(`${p.key}${p.path}: ${p.message}`);
+  });
+});
+
+describe("bad input found by the fault matrix", () => {
+  it("refuses an agent name that ends with '-' (not a DNS label)", () => {
+    expect(problems(raw({ agents: [agent({ name: "server-" })] }))).toContain(
+      "eliza-coolify:agents[0].name: must be 2-41 characters of lowercase letters, digits and '-', starting with a letter and not ending with '-'",
+    );
+  });
+
+  it("refuses a rate budget that is not a whole number of requests per minute", () => {
+    const input = { ...raw({ agents: [agent()] }), coolify: { rateLimitPerMinute: "fast" } };
+    expect(problems(input)).toContain(
+      "coolify:rateLimitPerMinute: must be a whole number of requests per minute",
+    );
+  });
+
+  it("takes databaseRecreateIfLost only in full mode", () => {
+    const cfg = parseStackConfig(raw({ agents: [agent()], databaseRecreateIfLost: true }), ctx);
+    expect(cfg.database).toMatchObject({ mode: "full", recreateIfLost: true });
   });
 });

@@ -6,8 +6,10 @@ import {
   changeRows,
   countChanges,
   displayType,
+  inputChanges,
   main,
   type PreviewDigest,
+  type PreviewStep,
   parseArgs,
   parseUrn,
   summarizePreview,
@@ -203,6 +205,74 @@ describe("other previews", () => {
   });
 });
 
+describe("inputChanges: what changed, from the step's old and new inputs", () => {
+  const step = (olds: Record<string, unknown>, news: Record<string, unknown>): PreviewStep => ({
+    op: "update",
+    urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/coolify:Application::a",
+    oldState: { inputs: olds },
+    newState: { inputs: news },
+  });
+
+  it("lists nested paths, additions and removals, never a value", () => {
+    const changes = inputChanges(
+      step(
+        {
+          limits: { memory: "1g", cpus: "1" },
+          domains: ["https://a.example.com"],
+          gone: "x",
+          same: { a: 1 },
+        },
+        { limits: { memory: "2g", cpus: "1" }, domains: ["https://b.example.com"], added: 3, same: { a: 1 } },
+      ),
+    );
+    expect(changes).toEqual([
+      { path: "limits.memory", kind: "update" },
+      { path: "domains", kind: "update" },
+      { path: "gone", kind: "delete" },
+      { path: "added", kind: "add" },
+    ]);
+  });
+
+  it("cannot compare masked secrets: lists them only when nothing else changed", () => {
+    expect(inputChanges(step({ token: "[secret]", port: 1 }, { token: "[secret]", port: 2 }))).toEqual([
+      { path: "port", kind: "update" },
+    ]);
+    expect(inputChanges(step({ token: "[secret]", port: 1 }, { token: "[secret]", port: 1 }))).toEqual([
+      { path: "token", kind: "secret" },
+    ]);
+    const md = summarizePreview(
+      { steps: [step({ token: "[secret]" }, { token: "[secret]" })] },
+      { stack: "dev" },
+    );
+    expect(md).toContain("`token` (secret, not compared)");
+  });
+
+  it("marks values not known until apply, and reports no removals while the inputs are partial", () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    expect(inputChanges(step({ uuid: "u1", message: "hi" }, { uuid: unknown }))).toEqual([
+      { path: "uuid", kind: "unknown" },
+    ]);
+  });
+
+  it("reads the names EnvVars lists in changedVariables instead of the one secret `variables`", () => {
+    const changes = inputChanges(
+      step(
+        { applicationUuid: "u", variables: "[secret]", changedVariables: { OLD: "update" } },
+        {
+          applicationUuid: "u",
+          variables: "[secret]",
+          changedVariables: { LOG_LEVEL: "update", NEW_FLAG: "add", DROPPED: "delete" },
+        },
+      ),
+    );
+    expect(changes).toEqual([
+      { path: "LOG_LEVEL", kind: "update" },
+      { path: "NEW_FLAG", kind: "add" },
+      { path: "DROPPED", kind: "delete" },
+    ]);
+  });
+});
+
 describe("CLI", () => {
   const files: Record<string, string> = {
     "dev.json": fixtureText("changes-dev.json"),
@@ -287,16 +357,57 @@ describe("real `pulumi preview --json` output of the dev stack (scripts/capture-
     expect(md).toMatch(/\| update \| `coolify:Application` \| `server-bod-app` \|/);
   });
 
+  it("names the changed inputs the provider did not report, from the old and new inputs", () => {
+    const md = summarizePreview(fixture("real-changes-dev.json"), { stack: "dev" });
+    expect(md).toContain(
+      "| update | `coolify:Application` | `server-bod-app` | `limits.cpus`, `limits.memory` |",
+    );
+    expect(md).toContain("**`source.type` (forces replacement)**");
+    expect(md).toContain("**`source.image` (removed) (forces replacement)**");
+    expect(md).toContain("`triggers.limits`");
+    // An input that comes from a changing resource is named, as not known yet.
+    expect(md).toContain("`triggers.domains` (known after apply)");
+    expect(md).not.toContain("(not reported by the provider)");
+  });
+
+  it("names each changed env variable, a plain one and a secret one, and shows no value", () => {
+    const digest = fixture("real-env-changes-dev.json");
+    const md = summarizePreview(digest, { stack: "dev" });
+    // agents[0].logLevel changed, and the model key both agents use (a secret).
+    expect(md).toContain("| update | `coolify:EnvVars` | `server-bod-env` | `LOG_LEVEL`, `OPENAI_API_KEY` |");
+    expect(md).toContain("| update | `coolify:EnvVars` | `release-scribe-env` | `OPENAI_API_KEY` |");
+    expect(md).toContain(
+      "| update | `coolify:Deployment` | `server-bod-deployment` | `triggers.env` (known after apply) |",
+    );
+    expect(md).toContain("Environment variables are named, never shown");
+    expect(md).not.toContain("[secret]");
+    // Nothing derived from a value either: the engine masks the keyed hashes and the digest, and
+    // no hash-like string is in the capture at all.
+    const envSteps = JSON.stringify((digest.steps ?? []).filter((s) => s.urn.endsWith("-env")));
+    expect(envSteps).not.toMatch(/[0-9a-f]{64}/);
+    expect(fixtureText("real-env-changes-dev.json")).not.toContain("sk-demo");
+  });
+
   it("prints no value from the real state", () => {
-    for (const name of ["real-first-deploy-dev.json", "real-changes-dev.json"]) {
+    for (const name of ["real-first-deploy-dev.json", "real-changes-dev.json", "real-env-changes-dev.json"]) {
       const digest = fixture(name);
       const md = summarizePreview(digest, { stack: "dev" });
       // Names appear in state too (an agent's name is a Coolify name input and part of URNs):
       // those are printed on purpose; any other state value must not be.
       const urns = (digest.steps ?? []).map((s) => s.urn).join("\n");
+      const variableNames = new Set(
+        (digest.steps ?? []).flatMap((s) => {
+          const keys = (s.oldState as { outputs?: { keys?: unknown } } | undefined)?.outputs?.keys;
+          return Array.isArray(keys) ? (keys as string[]) : [];
+        }),
+      );
       for (const value of stateValues(digest)) {
-        if (/^[a-z0-9]{24}$/.test(value) || urns.includes(value)) continue;
-        expect(md, `${name}: ${value.slice(0, 20)}`).not.toContain(value);
+        // So are env variable names, which EnvVars keeps in its non-secret `keys` output.
+        if (/^[a-z0-9]{24}$/.test(value) || urns.includes(value) || variableNames.has(value)) continue;
+        // As a whole word: property paths are printed, and a value such as "dockerfile" is
+        // part of the path `source.dockerfileLocation`.
+        const word = new RegExp(`(?<![\\w.-])${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`);
+        expect(md, `${name}: ${value.slice(0, 20)}`).not.toMatch(word);
       }
     }
   });

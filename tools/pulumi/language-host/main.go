@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	pbempty "google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -39,6 +40,10 @@ import (
 // exitAfterActionableMessage is the exit code @pulumi/pulumi's run script uses when it has
 // already printed a message the user can act on; the engine should then say nothing more.
 const exitAfterActionableMessage = 32
+
+// How often the host checks that the engine is still there (Go providers use minutes; a host
+// left polling for minutes after the CLI died is what this is meant to prevent).
+const engineHealthInterval = 2 * time.Second
 
 func main() {
 	// The engine may pass flags this host does not use (tracing, logging); accept and ignore them.
@@ -56,6 +61,20 @@ func main() {
 	}
 
 	cancel := make(chan bool)
+	// Exit when the engine does: without this, a CLI killed with -9, or one that fails before it
+	// talks to us (a broken stack file), leaves this host running forever. Go plugins get the
+	// same from the SDK's provider main; the engine answers the health service, so a failed check
+	// means it is gone. The Node program is started with the RPC's context, which ends with it.
+	if engineAddress != "" {
+		ctx, stop := context.WithCancel(context.Background())
+		if err := rpcutil.Healthcheck(ctx, engineAddress, engineHealthInterval, stop); err != nil {
+			fatal(fmt.Errorf("could not start the engine health check: %w", err))
+		}
+		go func() {
+			<-ctx.Done()
+			close(cancel)
+		}()
+	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {

@@ -45,6 +45,14 @@ export interface RequestEvent {
   ms: number;
 }
 
+/** A wait the user should hear about: a 429's Retry-After, or the client's own rate budget. */
+export interface WaitEvent {
+  reason: "rate_limited" | "rate_budget";
+  ms: number;
+  method: string;
+  path: string;
+}
+
 export interface ClientOptions {
   /** Coolify root, e.g. "https://coolify.example.com"; "/api/v1" is appended unless already there. */
   baseUrl: string;
@@ -62,6 +70,8 @@ export interface ClientOptions {
   /** Longest Retry-After honoured before giving up on waiting, default 120_000 ms. */
   maxRetryAfterMs?: number;
   onRequest?: (e: RequestEvent) => void;
+  /** Told before the client sleeps on a rate limit, so a long wait is not a silent one. */
+  onWait?: (e: WaitEvent) => void;
   /** Tests: fake time for backoff, Retry-After and the rate limiter. */
   clock?: Clock;
   /** Tests: jitter source in [0, 1). */
@@ -198,6 +208,7 @@ export class CoolifyClient {
   private readonly retryMaxDelayMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly onRequest?: (e: RequestEvent) => void;
+  private readonly onWait?: (e: WaitEvent) => void;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly limiter: RateLimiter;
@@ -218,6 +229,7 @@ export class CoolifyClient {
     this.retryMaxDelayMs = opts.retryMaxDelayMs ?? 10_000;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 120_000;
     this.onRequest = opts.onRequest;
+    this.onWait = opts.onWait;
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
     this.limiter =
@@ -261,7 +273,9 @@ export class CoolifyClient {
     let deleteMayHaveApplied = false;
 
     for (let attempt = 1; ; attempt++) {
-      await this.limiter.acquire(opts.signal);
+      await this.limiter.acquire(opts.signal, (ms) =>
+        this.tell({ reason: "rate_budget", ms, method, path: relPath }),
+      );
       const wallStart = performance.now();
       const outcome = await this.attempt(method, url, headers, body, opts.signal);
       this.emit({
@@ -309,6 +323,7 @@ export class CoolifyClient {
         const wait =
           retryAfter !== undefined ? Math.min(retryAfter, this.maxRetryAfterMs) : this.backoff(attempt);
         if (retryAfter === undefined || retryAfter <= this.maxRetryAfterMs) {
+          this.tell({ reason: "rate_limited", ms: wait, method, path: relPath });
           await this.clock.sleep(wait, opts.signal);
           continue;
         }
@@ -333,6 +348,15 @@ export class CoolifyClient {
 
   private backoff(attempt: number): number {
     return backoffDelayMs(attempt, this.retryBaseDelayMs, this.retryMaxDelayMs, this.random);
+  }
+
+  private tell(e: WaitEvent): void {
+    if (!this.onWait) return;
+    try {
+      this.onWait(e);
+    } catch {
+      // Telling the user must never break a request.
+    }
   }
 
   private emit(e: RequestEvent): void {

@@ -322,3 +322,30 @@ function restore(name: string, value: string | undefined) {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
 }
+
+describe("token guidance by Coolify version", () => {
+  it("asks for delete from 4.6.0 on, and names both cases when the version is not known", async () => {
+    const { deleteAbilityRequired, tokenAbilitiesHelp } = await import("./errors");
+    expect(deleteAbilityRequired("4.3.11")).toBe(false);
+    expect(deleteAbilityRequired("4.5.9")).toBe(false);
+    expect(deleteAbilityRequired("4.6.0")).toBe(true);
+    expect(deleteAbilityRequired("v4.7.7")).toBe(true);
+    expect(deleteAbilityRequired("5.0.0-beta.1")).toBe(true);
+    expect(tokenAbilitiesHelp("4.3.11")).toBe(
+      "`root`, or read, write and deploy, plus read:sensitive to detect drift in secret values",
+    );
+    expect(tokenAbilitiesHelp("4.7.7")).toContain("read, write, deploy and delete");
+    expect(tokenAbilitiesHelp()).toContain("and delete on Coolify 4.6 and later");
+  });
+
+  it("a missing delete names the ability, the request and what it is needed for", async () => {
+    const e = fromStatus(
+      403,
+      { message: "Missing required permissions: delete" },
+      { method: "DELETE", path: "/applications/x" },
+    );
+    expect(e.ability).toBe("delete");
+    expect(e.message).toContain("lacks the `delete` ability needed for DELETE /applications/x (403)");
+    expect(e.message).toContain("Coolify 4.6 and later need it for every DELETE");
+  });
+});

@@ -32,6 +32,8 @@ export interface CoolifyErrorDetails {
   serverMessage?: string;
   /** Seconds the server asked us to wait (429), when it said so. */
   retryAfterSeconds?: number;
+  /** The ability a 403 named as missing. */
+  ability?: string;
   cause?: unknown;
 }
 
@@ -44,6 +46,7 @@ export class CoolifyError extends Error {
   readonly conflicts?: unknown[];
   readonly serverMessage?: string;
   readonly retryAfterSeconds?: number;
+  readonly ability?: string;
 
   constructor(code: CoolifyErrorCode, message: string, details: CoolifyErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -56,6 +59,7 @@ export class CoolifyError extends Error {
     this.conflicts = details.conflicts;
     this.serverMessage = details.serverMessage;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    this.ability = details.ability;
   }
 }
 
@@ -75,10 +79,31 @@ export function isHasResources(e: unknown): boolean {
   return isCoolifyError(e, "bad_request") && /has resources/i.test(e.serverMessage ?? "");
 }
 
+/**
+ * The abilities a token needs, per Coolify version: 4.6.0 made every DELETE need `delete`
+ * (notes runtime-and-versions.md section 4). Without a known version both cases are named.
+ */
+export function tokenAbilitiesHelp(version?: string): string {
+  const needsDelete = version === undefined ? undefined : deleteAbilityRequired(version);
+  const base = "`root`, or read, write and deploy";
+  const sensitive = "plus read:sensitive to detect drift in secret values";
+  if (needsDelete === true) return `\`root\`, or read, write, deploy and delete, ${sensitive}`;
+  if (needsDelete === false) return `${base}, ${sensitive}`;
+  return `${base} (and delete on Coolify 4.6 and later), ${sensitive}`;
+}
+
+/** True from Coolify 4.6.0 on: every DELETE needs the `delete` ability (or root). */
+export function deleteAbilityRequired(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version.trim());
+  if (!m) return false;
+  const major = Number(m[1]);
+  return major > 4 || (major === 4 && Number(m[2]) >= 6);
+}
+
 const TOKEN_HELP =
-  "Create a token in Coolify under Keys & Tokens -> API tokens (a `root` token is simplest; otherwise it needs " +
-  "read, write and deploy, plus read:sensitive to read secrets back), keep its `<id>|` prefix, and set it with " +
-  "`pulumi config set --secret coolify:token <token>` or the COOLIFY_TOKEN environment variable.";
+  `Create a token in Coolify under Keys & Tokens -> API tokens with ${tokenAbilitiesHelp()}; keep its ` +
+  "`<id>|` prefix, and set it with `pulumi config set --secret coolify:token <token>` or the COOLIFY_TOKEN " +
+  "environment variable.";
 
 const URL_HELP =
   "Check coolify:url (`pulumi config set coolify:url https://coolify.example.com`) or the COOLIFY_URL " +
@@ -126,6 +151,26 @@ export function describeTarget(path: string): string {
   if (sub === "envs" && subId && subId !== "bulk") return `environment variable ${subId} of ${kind} ${id}`;
   if (sub === "envs") return `${kind} ${id} (or the environment variable)`;
   return `${kind} ${id}`;
+}
+
+/**
+ * The 403 for a token without an ability, naming it and, once the server's version is known
+ * (explainWithVersion asks for it), what that version needs.
+ */
+export function missingAbilityMessage(ability: string, where: string, version?: string): string {
+  const onVersion = version ? ` on Coolify ${version}` : "";
+  const why =
+    ability === "delete"
+      ? " Coolify 4.6 and later need it for every DELETE: `pulumi destroy` and every replacement delete."
+      : ability === "deploy"
+        ? " It is needed to deploy, start and stop applications and databases."
+        : "";
+  return (
+    `The API token lacks the \`${ability}\` ability needed for ${where} (403${onVersion}).${why} ` +
+    `Give the token ${tokenAbilitiesHelp(version)}: create one in Coolify under Keys & Tokens -> API tokens and ` +
+    "set it with `pulumi config set --secret coolify:token <token>` or COOLIFY_TOKEN, then run the same " +
+    "command again; nothing was changed by the refused request."
+  );
 }
 
 interface HttpErrorInput {
@@ -190,13 +235,7 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
     const missing = /Missing required permissions:\s*(.+)$/i.exec(m);
     if (missing?.[1]) {
       const ability = missing[1].trim().replace(/\.$/, "");
-      return new CoolifyError(
-        "forbidden",
-        `The API token lacks the \`${ability}\` ability needed for ${where} (403). Use a \`root\` token, or one ` +
-          `with read, write and deploy (add read:sensitive to read secrets back). Abilities do not imply each ` +
-          `other: a write-only token cannot read. ${TOKEN_HELP}`,
-        base,
-      );
+      return new CoolifyError("forbidden", missingAbilityMessage(ability, where), { ...base, ability });
     }
     if (/team role|exceed your current role/i.test(m)) {
       return new CoolifyError(
@@ -210,7 +249,7 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
     return new CoolifyError(
       "forbidden",
       `Coolify refused ${where} (403${said}). The token's team may not own this resource, or the token lacks an ` +
-        `ability: use a \`root\` token, or one with read, write and deploy.`,
+        `ability: use a token with ${tokenAbilitiesHelp()}.`,
       base,
     );
   }
@@ -281,7 +320,8 @@ export function errorFromResponse(input: HttpErrorInput): CoolifyError {
         `deployment queue limit) and run again.`
       : `Coolify's API rate limit was exceeded (${serverMessage ?? "429"}). The limit is per user (200 per minute by default, ` +
         `API_RATE_LIMIT on the Coolify instance) and shared by all of that user's tokens and tools; wait a minute ` +
-        `and run again, or lower the client's rateLimitPerMinute.`;
+        `and run again, or give this program a smaller share of it: \`pulumi config set coolify:rateLimitPerMinute 100\` ` +
+        `(or COOLIFY_RATE_LIMIT_PER_MINUTE).`;
     return new CoolifyError(
       "rate_limited",
       `${where} was still refused with 429 after ${input.attempts} attempt(s). ${why}${wait}${limit}`,

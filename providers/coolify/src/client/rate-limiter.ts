@@ -2,8 +2,11 @@ import { createHash } from "node:crypto";
 import { type Clock, realClock } from "./clock";
 
 export interface RateLimiter {
-  /** Resolves when the caller may send one request. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the caller may send one request. `onWait` hears how long the caller will wait
+   * before it starts waiting, when it has to wait at all.
+   */
+  acquire(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<void>;
   /** The server said 429 + Retry-After: hold every caller of this limiter until then. */
   pauseUntil(time: number): void;
 }
@@ -47,13 +50,14 @@ export class TokenBucket implements RateLimiter {
     return Math.max(pause, this.tokens >= 1 ? 0 : (1 - this.tokens) / this.ratePerMs);
   }
 
-  async acquire(signal?: AbortSignal): Promise<void> {
+  async acquire(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<void> {
     this.refill();
     this.tokens -= 1;
     const deficitWait = this.tokens >= 0 ? 0 : -this.tokens / this.ratePerMs;
     const pauseWait = Math.max(0, this.pausedUntil - this.clock.now());
     const wait = Math.max(deficitWait, pauseWait);
     if (wait > 0) {
+      onWait?.(wait);
       try {
         await this.clock.sleep(Math.ceil(wait), signal);
       } catch (e) {

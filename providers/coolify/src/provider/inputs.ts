@@ -48,7 +48,24 @@ export function checkWith<T>(
       property: issue.path.length ? issue.path.map(String).join(".") : "(inputs)",
       reason: issue.message,
     }));
-  return { inputs: news, failures };
+  return { inputs: { ...withKnownDefaults(schema, rest), __provider }, failures };
+}
+
+/**
+ * The inputs with each known top-level field parsed on its own (defaults applied), unknown
+ * ones kept as they are. Without the defaults a preview would compare, say, an omitted `user`
+ * with the "eliza" in state and claim that the database must be replaced.
+ */
+function withKnownDefaults(schema: z.ZodType, raw: Record<string, unknown>): Record<string, unknown> {
+  const shape = (schema as { shape?: Record<string, z.ZodType> }).shape;
+  if (!shape) return raw;
+  const out: Record<string, unknown> = { ...raw };
+  for (const [key, field] of Object.entries(shape)) {
+    if (hasUnknowns(raw[key])) continue;
+    const r = field.safeParse(raw[key]);
+    if (r.success && r.data !== undefined) out[key] = r.data;
+  }
+  return out;
 }
 
 /** Stable JSON: object keys sorted, so equal values compare equal as strings. */

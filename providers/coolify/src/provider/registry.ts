@@ -6,7 +6,15 @@ import { envVarsImpl } from "../resources/env-vars";
 import { postgresDatabaseImpl } from "../resources/postgres-database";
 import { projectImpl } from "../resources/project";
 import { randomSecretImpl } from "../resources/random-secret";
-import { explainWithVersion, setConfiguredCredentials } from "./context";
+import {
+  ensureAbility,
+  explainWithVersion,
+  type ProviderSettings,
+  preflight,
+  setConfiguredCredentials,
+} from "./context";
+import { watchEngine } from "./engine-watch";
+import { reportOnce } from "./host-errors";
 import type { ResourceImpl } from "./types";
 
 const implementations: Record<string, ResourceImpl> = {
@@ -38,16 +46,51 @@ export function withoutUndefined<T>(value: T): T {
 
 const cleaned = new Map<string, ResourceImpl>();
 
-/** Every implementation as the shims get it: results cleaned, version-related errors explained. */
-function clean(impl: ResourceImpl): ResourceImpl {
+/** The resource types that talk to Coolify (the others generate, test or check locally). */
+const COOLIFY_BACKED = new Set(["Project", "Application", "PostgresDatabase", "EnvVars", "Deployment"]);
+
+/**
+ * Every implementation as the shims get it: results cleaned, version-related errors explained,
+ * each error reported once. Coolify-backed types first prove the URL and token (once per process,
+ * previews included), the abilities a write needs before the first write, and `delete` before a
+ * replacement that would need it.
+ */
+function clean(impl: ResourceImpl, coolifyBacked: boolean): ResourceImpl {
+  const before = async (step: () => Promise<void>) => {
+    if (coolifyBacked) await step().catch(explainWithVersion);
+  };
   return {
-    check: async (olds, news) => withoutUndefined(await impl.check(olds, news)),
-    diff: (id, olds, news) => impl.diff(id, olds, news),
-    create: async (inputs) => withoutUndefined(await impl.create(inputs).catch(explainWithVersion)),
+    check: async (olds, news) => {
+      await before(preflight);
+      return withoutUndefined(await impl.check(olds, news));
+    },
+    diff: async (id, olds, news) => {
+      const result = await impl.diff(id, olds, news);
+      if (result.replaces?.length) await before(() => ensureAbility("delete"));
+      return result;
+    },
+    create: async (inputs) => {
+      await before(() => ensureAbility("deploy"));
+      return withoutUndefined(await impl.create(inputs).catch(explainWithVersion));
+    },
     read: async (id, props) => withoutUndefined(await impl.read(id, props).catch(explainWithVersion)),
-    update: async (id, olds, news) =>
-      withoutUndefined(await impl.update(id, olds, news).catch(explainWithVersion)),
+    update: async (id, olds, news) => {
+      await before(() => ensureAbility("deploy"));
+      return withoutUndefined(await impl.update(id, olds, news).catch(explainWithVersion));
+    },
     delete: (id, props) => impl.delete(id, props).catch(explainWithVersion),
+  };
+}
+
+/** The host prints thrown errors a second time, with a stack trace: see host-errors.ts. */
+function reportedOnce(impl: ResourceImpl): ResourceImpl {
+  return {
+    check: (olds, news) => impl.check(olds, news).catch(reportOnce),
+    diff: (id, olds, news) => impl.diff(id, olds, news).catch(reportOnce),
+    create: (inputs) => impl.create(inputs).catch(reportOnce),
+    read: (id, props) => impl.read(id, props).catch(reportOnce),
+    update: (id, olds, news) => impl.update(id, olds, news).catch(reportOnce),
+    delete: (id, props) => impl.delete(id, props).catch(reportOnce),
   };
 }
 
@@ -62,11 +105,12 @@ export function implementationOf(type: string): ResourceImpl {
         "another version: install the version that wrote it, or remove the resource from state.",
     );
   }
-  const wrapped = clean(impl);
+  const wrapped = reportedOnce(clean(impl, COOLIFY_BACKED.has(type)));
   cleaned.set(type, wrapped);
   return wrapped;
 }
 
-export function configureProvider(config: { url?: string; token?: string }): void {
+export function configureProvider(config: ProviderSettings): void {
   setConfiguredCredentials(config);
+  watchEngine();
 }

@@ -15,6 +15,7 @@ export function makeShim(type: string): pulumi.dynamic.ResourceProvider {
       require("@eliza-coolify/coolify").configureProvider({
         url: req.config.get("coolify:url"),
         token: req.config.get("coolify:token"),
+        rateLimitPerMinute: req.config.get("coolify:rateLimitPerMinute"),
       }),
     check: (olds, news) => impl().check(olds, news),
     diff: (id, olds, news) => impl().diff(id, olds, news),

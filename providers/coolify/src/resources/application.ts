@@ -4,7 +4,7 @@ import { isNotFound } from "../client/errors";
 import type { Application as ApiApplication } from "../client/schemas";
 import { coolifyClient } from "../provider/context";
 import { domainProblem, joinDomains, normaliseDomain, parseFqdn } from "../provider/domains";
-import { canonicalJson, changedKeys, checkWith, replacedKeys } from "../provider/inputs";
+import { canonicalJson, changedKeys, checkWith, hasUnknowns, replacedKeys } from "../provider/inputs";
 import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
 import {
@@ -173,12 +173,14 @@ const REPLACE_KEYS = [
 
 function replaceView(p: Props): Props {
   const source = (p.source ?? {}) as Record<string, unknown>;
+  // A source not known yet (a preview) has a type not known yet, not a missing one.
+  const unknownSource = hasUnknowns(p.source) && typeof p.source !== "object";
   return {
     projectUuid: p.projectUuid,
     environment: p.environment,
     serverUuid: p.serverUuid,
     destinationUuid: p.destinationUuid,
-    sourceType: source.type,
+    sourceType: unknownSource ? p.source : source.type,
     // Coolify refuses to PATCH a dockerfile (notes section 6): its text changes mean a new app.
     dockerfile: source.type === "dockerfile" ? source.dockerfile : undefined,
   };

@@ -2,7 +2,7 @@ import * as tls from "node:tls";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { caCertificateSchema, connectToSchema, parseHostPort, trustedCAs } from "../provider/connect-to";
-import { changedKeys, checkWith } from "../provider/inputs";
+import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
@@ -271,7 +271,7 @@ export const certificateCheckImpl: ResourceImpl = {
     return {
       changes: changed.length > 0,
       // The id is the host name: another URL is another check.
-      replaces: changed.includes("url") ? ["url"] : [],
+      replaces: replacedKeys(olds, news, ["url"]),
     };
   },
 

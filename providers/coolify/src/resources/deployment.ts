@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
-import { changedKeys, checkWith } from "../provider/inputs";
+import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { pollDelay, pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
@@ -49,14 +49,21 @@ function logTail(deployment: Record<string, unknown>, lines = 20): string {
  * running:healthy: Coolify marks a deployment finished when the container starts, not when it
  * serves (notes 4.8). Polls on a widening schedule to spare the rate limit.
  */
-async function deployAndWait(client: CoolifyClient, i: DeploymentInputs): Promise<Props> {
+async function deployAndWait(
+  client: CoolifyClient,
+  i: DeploymentInputs,
+  lastSeconds?: number,
+): Promise<Props> {
   const started = Date.now();
+  // The last deployment of this application took about this long: look first just after it.
+  const expectedMs = lastSeconds !== undefined && lastSeconds > 0 ? lastSeconds * 1000 : undefined;
+  const delay = (attempt: number) => pollDelay(attempt, pollScale(), expectedMs);
   const deadline = started + i.timeoutSeconds * 1000 * pollScale();
   const { deploymentUuid } = await client.deploy(i.applicationUuid, { force: i.force });
   let attempt = 0;
   let deployment: Record<string, unknown> & { status: string };
   for (;;) {
-    await sleep(pollDelay(attempt++));
+    await sleep(delay(attempt++));
     deployment = await client.getDeployment(deploymentUuid);
     if (TERMINAL.has(deployment.status)) break;
     if (Date.now() > deadline) {
@@ -88,7 +95,7 @@ async function deployAndWait(client: CoolifyClient, i: DeploymentInputs): Promis
           "running:healthy. Check the health check (path, port, start period) and the container logs in Coolify.",
       );
     }
-    await sleep(pollDelay(attempt++));
+    await sleep(delay(attempt++));
     status = (await client.getApplication(i.applicationUuid)).status;
   }
   return {
@@ -107,10 +114,7 @@ export const deploymentImpl: ResourceImpl = {
 
   async diff(_id, olds, news) {
     const changed = changedKeys(olds, news, ["applicationUuid", "triggers", "force"]);
-    return {
-      changes: changed.length > 0,
-      replaces: changed.includes("applicationUuid") ? ["applicationUuid"] : [],
-    };
+    return { changes: changed.length > 0, replaces: replacedKeys(olds, news, ["applicationUuid"]) };
   },
 
   async create(raw) {
@@ -130,8 +134,9 @@ export const deploymentImpl: ResourceImpl = {
     }
   },
 
-  async update(_id, _olds, news) {
-    return { outs: await deployAndWait(coolifyClient(), news as unknown as DeploymentInputs) };
+  async update(_id, olds, news) {
+    const last = typeof olds.seconds === "number" ? olds.seconds : undefined;
+    return { outs: await deployAndWait(coolifyClient(), news as unknown as DeploymentInputs, last) };
   },
 
   async delete() {

@@ -23,15 +23,22 @@ export const EnvVarsInputsSchema = z
     ),
     /** Keys that are also passed to the image build (build-time); all are available at run time. */
     buildtime: z.array(z.string()).default([]),
+    /**
+     * Keys whose values Coolify locks (`is_shown_once`): never shown again, in the UI or to any
+     * token, read:sensitive included. For secrets: model keys, database URLs, salts, tokens.
+     */
+    locked: z.array(z.string()).default([]),
   })
   .superRefine((v, ctx) => {
-    for (const k of v.buildtime) {
-      if (!(k in v.variables)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["buildtime"],
-          message: `${k} is not one of the declared variables`,
-        });
+    for (const field of ["buildtime", "locked"] as const) {
+      for (const k of v[field]) {
+        if (!(k in v.variables)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [field],
+            message: `${k} is not one of the declared variables`,
+          });
+        }
       }
     }
   });
@@ -42,6 +49,8 @@ export interface EnvVarsArgs {
   /** Every value is treated as a secret. */
   variables: pulumi.Input<Record<string, pulumi.Input<string>>>;
   buildtime?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Keys whose values Coolify locks: shown to nobody after they are written. */
+  locked?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** A keyed hash: state never holds a value, only this (and encrypted, as a secret output). */
@@ -67,37 +76,77 @@ function item(i: EnvVarsInputs, key: string): EnvVarInput {
     // Literal: Coolify must not expand {{...}} or $ in secrets.
     is_literal: true,
     is_multiline: value.includes("\n"),
-    is_shown_once: false,
+    // A locked value is never shown again; drift in it is then invisible to refresh, while a
+    // deleted or re-flagged variable is still seen.
+    is_shown_once: i.locked.includes(key),
     is_runtime: true,
     is_buildtime: i.buildtime.includes(key),
   };
 }
 
-function outputs(i: EnvVarsInputs): Props {
+/**
+ * `generation` counts the writes this resource has made: the digest changes with every write,
+ * so a value put back after drift (refresh saw a hand edit, `up` wrote the declared value
+ * again) redeploys the app like any other change. The container sees variables only from its
+ * last deployment.
+ */
+function outputs(i: EnvVarsInputs, generation: number): Props {
   const hashes = hashesOf(i);
   // One digest of the whole set: a Deployment uses it as its trigger.
   const digest = createHash("sha256")
-    .update(JSON.stringify([hashes, [...i.buildtime].sort()]))
+    .update(JSON.stringify([hashes, [...i.buildtime].sort(), [...i.locked].sort(), generation]))
     .digest("hex");
   return {
     applicationUuid: i.applicationUuid,
     buildtime: i.buildtime,
+    locked: i.locked,
     keys: Object.keys(hashes),
     hashes,
+    generation,
     digest,
   };
 }
 
+/** What an update must write: values or flags that differ from the state (refreshed or not). */
 function changedEntries(olds: Props, news: EnvVarsInputs): { upsert: string[]; removed: string[] } {
   const oldHashes = (olds.hashes ?? {}) as Record<string, string>;
-  const oldBuild = (olds.buildtime ?? []) as string[];
+  const flagChanged = (field: "buildtime" | "locked", k: string) =>
+    ((olds[field] ?? []) as string[]).includes(k) !== news[field].includes(k);
   const upsert = Object.keys(news.variables).filter(
     (k) =>
       oldHashes[k] !== valueHash(k, news.variables[k] as string) ||
-      oldBuild.includes(k) !== news.buildtime.includes(k),
+      flagChanged("buildtime", k) ||
+      // State from before locking has no `locked`: the first up locks the secrets once.
+      flagChanged("locked", k),
   );
   const removed = Object.keys(oldHashes).filter((k) => !(k in news.variables));
   return { upsert, removed };
+}
+
+/**
+ * The variables that differ from the last deployed inputs, by name only: `add`, `update` (value
+ * or build flag; also a value not known until apply) or `delete`. The preview JSON shows
+ * `variables` as one masked secret and the Node dynamic-provider host forwards no detailedDiff,
+ * so check adds this as a non-secret input and the PR preview summary names the changes from it.
+ * Undefined when there is nothing to compare: a create, or the whole set not known yet.
+ */
+export function variableChanges(
+  olds: Props,
+  news: Props,
+): Record<string, "add" | "update" | "delete"> | undefined {
+  const before = olds.variables;
+  const after = news.variables;
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
+  if (!isMap(before) || !isMap(after)) return undefined;
+  const wasBuild = new Set(Array.isArray(olds.buildtime) ? (olds.buildtime as string[]) : []);
+  const isBuild = new Set(Array.isArray(news.buildtime) ? (news.buildtime as string[]) : []);
+  const changes: Record<string, "add" | "update" | "delete"> = {};
+  for (const key of Object.keys(after).sort()) {
+    if (!(key in before)) changes[key] = "add";
+    else if (before[key] !== after[key] || wasBuild.has(key) !== isBuild.has(key)) changes[key] = "update";
+  }
+  for (const key of Object.keys(before).sort()) if (!(key in after)) changes[key] = "delete";
+  return changes;
 }
 
 async function deleteKeys(appUuid: string, keys: string[]): Promise<void> {
@@ -115,8 +164,10 @@ async function deleteKeys(appUuid: string, keys: string[]): Promise<void> {
 }
 
 export const envVarsImpl: ResourceImpl = {
-  async check(_olds, news) {
-    return checkWith(EnvVarsInputsSchema, news);
+  async check(olds, news) {
+    const checked = checkWith(EnvVarsInputsSchema, news);
+    const changedVariables = variableChanges(olds, checked.inputs);
+    return changedVariables ? { ...checked, inputs: { ...checked.inputs, changedVariables } } : checked;
   },
 
   async diff(_id, olds, news) {
@@ -125,6 +176,11 @@ export const envVarsImpl: ResourceImpl = {
       // Unknown during a preview while the application changes: the real diff decides at up.
       const known = !hasUnknowns(inputs.applicationUuid);
       return { changes: true, replaces: known ? ["applicationUuid"] : [], deleteBeforeReplace: false };
+    }
+    // During a preview the values come from outputs that may not be known yet (a database
+    // being updated): what will change is decided at `up`, when they are.
+    if (hasUnknowns(inputs.variables) || hasUnknowns(inputs.buildtime) || hasUnknowns(inputs.locked)) {
+      return { changes: true, replaces: [] };
     }
     const { upsert, removed } = changedEntries(olds, inputs);
     return { changes: upsert.length + removed.length > 0, replaces: [] };
@@ -140,7 +196,7 @@ export const envVarsImpl: ResourceImpl = {
         keys.map((k) => item(inputs, k)),
       );
     }
-    return { id: `${inputs.applicationUuid}/envs`, outs: outputs(inputs) };
+    return { id: `${inputs.applicationUuid}/envs`, outs: outputs(inputs, 1) };
   },
 
   async read(id, props) {
@@ -159,7 +215,11 @@ export const envVarsImpl: ResourceImpl = {
       const buildtime = ((props.buildtime ?? []) as string[]).filter(
         (k) => production.get(k)?.is_buildtime !== false,
       );
-      return { id, props: { ...props, keys: Object.keys(hashes), hashes, buildtime } };
+      // An unlocked one (by hand in the UI) is locked again by the next up.
+      const locked = ((props.locked ?? []) as string[]).filter(
+        (k) => production.get(k)?.is_shown_once !== false,
+      );
+      return { id, props: { ...props, keys: Object.keys(hashes), hashes, buildtime, locked } };
     } catch (e) {
       if (isNotFound(e)) return {}; // the application is gone, and its variables with it
       throw e;
@@ -176,7 +236,9 @@ export const envVarsImpl: ResourceImpl = {
       );
     }
     await deleteKeys(inputs.applicationUuid, removed);
-    return { outs: outputs(inputs) };
+    const wrote = upsert.length + removed.length > 0;
+    const generation = Number(olds.generation ?? 0) + (wrote ? 1 : 0);
+    return { outs: outputs(inputs, generation) };
   },
 
   async delete(_id, props) {
@@ -205,6 +267,7 @@ export class EnvVars extends pulumi.dynamic.Resource {
       keys: undefined,
       digest: undefined,
       hashes: undefined,
+      generation: undefined,
     };
     super(
       makeShim("EnvVars"),

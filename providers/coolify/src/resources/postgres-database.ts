@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
+import { pollDelay, pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -55,6 +57,11 @@ export const PostgresDatabaseInputsSchema = z
     publicPort: z.number().int().min(1024).max(65535).optional(),
     owner: z.string().min(1),
     adopt: z.boolean().default(false),
+    /**
+     * What to do when refresh found the database deleted outside Pulumi: false (the default)
+     * fails with how to restore it; true accepts a new, empty database in its place.
+     */
+    recreateIfLost: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {
     if (v.isPublic && v.publicPort === undefined) {
@@ -85,6 +92,8 @@ export interface PostgresDatabaseArgs {
   isPublic?: pulumi.Input<boolean>;
   publicPort?: pulumi.Input<number>;
   adopt?: pulumi.Input<boolean>;
+  /** Accept a new, empty database when the old one was deleted outside Pulumi (default false). */
+  recreateIfLost?: pulumi.Input<boolean>;
 }
 
 /** Coolify changes only its stored copy of these, not PostgreSQL itself (notes 4.7): replace. */
@@ -123,12 +132,53 @@ function patchBody(i: PostgresDatabaseInputs, keys: string[]): Record<string, un
   return Object.assign({}, ...keys.map((k) => all[k] ?? {}));
 }
 
+/** How long a new database may take to report running:healthy (its image may be pulled first). */
+const START_TIMEOUT_SECONDS = 600;
+
+/**
+ * Waits until a new database reports running:healthy. instant_deploy only queues its start, and
+ * agents deployed before it accepts connections crash-loop or fall back to nothing. Only at
+ * create: an existing database was waited on when it was made, so later updates pay nothing.
+ */
+async function waitUntilHealthy(client: CoolifyClient, uuid: string, name: string): Promise<string> {
+  const deadline = Date.now() + START_TIMEOUT_SECONDS * 1000 * pollScale();
+  for (let attempt = 0; ; attempt++) {
+    await sleep(pollDelay(attempt));
+    const { status } = await client.getDatabase(uuid);
+    if (status.startsWith("running:healthy")) return status;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Database "${name}" (${uuid}) is "${status}" ${START_TIMEOUT_SECONDS} s after it was created; it never ` +
+          "became running:healthy, so no agent was deployed against it. Look at its logs in Coolify (the " +
+          "database's Logs tab) and at the server's disk and memory, then run `pulumi up` again: the database " +
+          "is kept and waited on again.",
+      );
+    }
+  }
+}
+
+function lostDatabaseError(olds: Props): Error {
+  return new Error(
+    `The database "${String(olds.name)}" (${String(olds.uuid)}) was deleted outside Pulumi: \`pulumi refresh\` found it gone ` +
+      "from Coolify, and with it the agents' memory. Nothing was changed. To get the data back, restore the " +
+      "last backup into a new database (README: Disaster recovery). To go on with a new, EMPTY database " +
+      "instead, say so: `pulumi config set eliza-coolify:databaseRecreateIfLost true` and run `pulumi up` " +
+      "(a protected database needs `pulumi state unprotect` on it first); set it back to false afterwards.",
+  );
+}
+
 export const postgresDatabaseImpl: ResourceImpl = {
-  async check(_olds, news) {
+  async check(olds, news) {
+    // read() marks the inputs of a database it found gone. Replacing it silently would point the
+    // agents at an empty database: they would start, answer, and have forgotten everything. Only
+    // the user may accept that. (Checked here, not in diff: refresh diffs too, and must succeed.)
+    if (olds.lost === true && news.recreateIfLost !== true) throw lostDatabaseError(olds);
     return checkWith(PostgresDatabaseInputsSchema, news);
   },
 
   async diff(_id, olds, news) {
+    // Gone from Coolify: a new one replaces it (check has made sure the user accepted that).
+    if (olds.lost) return { changes: true, replaces: ["lost"], deleteBeforeReplace: false };
     // A generated password is an output only; compare the declared one (if any) with it.
     const declared = { ...news, password: news.password ?? olds.password };
     const replaces = replacedKeys(olds, declared, REPLACE_KEYS);
@@ -163,6 +213,7 @@ export const postgresDatabaseImpl: ResourceImpl = {
         ...inputs,
         password,
         uuid: existing.uuid,
+        status: await waitUntilHealthy(client, existing.uuid, inputs.name),
         internalUrl: internalUrl(inputs, existing.uuid, password),
       };
       return { id: existing.uuid, outs };
@@ -194,9 +245,10 @@ export const postgresDatabaseImpl: ResourceImpl = {
       if (!found) throw e;
       uuid = found;
     }
+    const status = await waitUntilHealthy(client, uuid, inputs.name);
     return {
       id: uuid,
-      outs: { ...inputs, password, uuid, internalUrl: internalUrl(inputs, uuid, password) },
+      outs: { ...inputs, password, uuid, status, internalUrl: internalUrl(inputs, uuid, password) },
     };
   },
 
@@ -226,7 +278,18 @@ export const postgresDatabaseImpl: ResourceImpl = {
       if (!current.isPublic) current.publicPort = props.publicPort;
       return { id, props: current };
     } catch (e) {
-      if (isNotFound(e)) return {};
+      // Not dropped from state, and marked in its inputs too: the next check stops `up` from
+      // replacing it with an empty one. The inputs keep only what was declared (no password).
+      if (isNotFound(e)) {
+        const declared = Object.fromEntries(
+          Object.entries(props).filter(([k]) => k in PostgresDatabaseInputsSchema.shape && k !== "password"),
+        );
+        return {
+          id,
+          props: { ...props, lost: true, status: "deleted outside Pulumi" },
+          inputs: { ...declared, uuid: id, lost: true },
+        };
+      }
       throw e;
     }
   },
@@ -245,7 +308,8 @@ export const postgresDatabaseImpl: ResourceImpl = {
     return { outs: { ...inputs, password, uuid: id, internalUrl: internalUrl(inputs, id, password) } };
   },
 
-  async delete(id) {
+  async delete(id, props) {
+    if (props.lost) return; // already gone from Coolify
     await deleteAndWait("database", id);
   },
 };

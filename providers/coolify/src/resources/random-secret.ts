@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { canonicalJson, checkWith } from "../provider/inputs";
+import { canonicalJson, checkWith, hasUnknowns } from "../provider/inputs";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -32,7 +32,9 @@ export const randomSecretImpl: ResourceImpl = {
   async diff(_id, olds, news) {
     const changed =
       olds.length !== news.length || canonicalJson(olds.keepers ?? {}) !== canonicalJson(news.keepers ?? {});
-    return { changes: changed, replaces: changed ? ["keepers"] : [] };
+    // A new value (a new SECRET_SALT) is never claimed from a value not known yet in a preview.
+    const known = !hasUnknowns(news.length) && !hasUnknowns(news.keepers);
+    return { changes: changed, replaces: changed && known ? ["keepers"] : [] };
   },
   async create(inputs) {
     const length = Number(inputs.length);
