@@ -307,11 +307,14 @@ describe("the front door through the real Traefik", () => {
           text: type === "keyDown" ? "\r" : undefined,
         });
       }
-      await page.waitFor(
-        `document.body.innerText.includes(${JSON.stringify(message)})`,
-        30_000,
-        "the sent message in the page",
-      );
+      // The message the page sent reached the agent: it is in the server's message store.
+      const stored = async () =>
+        (await postgres.query<{ content: string }>("select content from central_messages")).some(
+          (row) => row.content === message,
+        );
+      const until = Date.now() + 30_000;
+      while (!(await stored()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+      expect(await stored(), "the message typed in the page is in central_messages").toBe(true);
       await page.waitFor(
         `document.body.innerText.split(${JSON.stringify(REPLY_MARKER)}).length > ${before}`,
         60_000,
