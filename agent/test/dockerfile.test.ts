@@ -1,5 +1,6 @@
-// There is no Docker engine here, so the image cannot be built in tests; this keeps the Dockerfile
-// correct by construction: pinned bases, non-root user, health check, the port, the characters.
+// The Dockerfile's structure: pinned bases, non-root user, health check, the port, the characters,
+// and the rules that keep the image small and buildable behind a TLS-inspecting proxy. The image
+// itself is built and run by `npm run test:production` (test/production).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -80,5 +81,24 @@ describe("agent/Dockerfile", () => {
     ]) {
       expect(env).toContain(setting);
     }
+  });
+
+  it("keeps every dependency in one layer: files are owned as copied, never chown -R'd afterwards", () => {
+    expect(instructions.join("\n")).not.toMatch(/chown\s+-R/);
+    const nodeModules = named("COPY").find((line) => line.includes("node_modules"));
+    expect(nodeModules).toContain("--chown=node:node");
+  });
+
+  it("copies the characters last, so a character change rebuilds only that layer", () => {
+    const copyOrRun = instructions.filter((line) => /^(COPY|RUN) /i.test(line));
+    expect(copyOrRun.at(-1)).toMatch(/^COPY .*characters\/.*\/app\/characters\//);
+  });
+
+  it("trusts a CA bundle passed as the build secret ca_bundle, without a certificate name", () => {
+    const install = named("RUN").find((line) => line.includes("npm ci"));
+    expect(install).toContain("--mount=type=secret,id=ca_bundle");
+    expect(install).toContain("NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle");
+    // No certificate file is named in an instruction (the comment shows how to pass one).
+    expect(instructions.join("\n")).not.toMatch(/\.(crt|pem)\b/);
   });
 });

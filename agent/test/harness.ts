@@ -84,6 +84,8 @@ export interface AgentServer {
 export interface StartAgentOptions {
   env: Record<string, string>;
   startTimeoutMs?: number;
+  /** "start" (default): `elizaos start`. "dev": `npm run dev`, i.e. scripts/dev.mjs around `elizaos dev`. */
+  mode?: "start" | "dev";
 }
 
 export async function startAgent(options: StartAgentOptions): Promise<AgentServer> {
@@ -106,7 +108,11 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentServe
     ...options.env,
   };
   const startedAt = Date.now();
-  const child = spawn(join(BIN_DIR, "elizaos"), ["start"], {
+  const [command, args] =
+    options.mode === "dev"
+      ? [process.execPath, [join(AGENT_DIR, "scripts", "dev.mjs")]]
+      : [join(BIN_DIR, "elizaos"), ["start"]];
+  const child = spawn(command, args, {
     cwd: AGENT_DIR,
     env,
     detached: true, // its own process group, so stop() reaches bun and anything it spawns
@@ -151,7 +157,7 @@ async function waitForHealth(url: string, exited: Promise<number | null>, timeou
   let last = "no answer yet";
   while (Date.now() < deadline) {
     if (exitCode !== undefined)
-      throw new Error(`elizaos start exited with code ${exitCode} before it was ready`);
+      throw new Error(`the server exited with code ${exitCode} before it was ready`);
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) return;
@@ -161,7 +167,7 @@ async function waitForHealth(url: string, exited: Promise<number | null>, timeou
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`elizaos start was not ready within ${timeoutMs} ms (${last})`);
+  throw new Error(`the server was not ready within ${timeoutMs} ms (${last})`);
 }
 
 async function stopProcess(

@@ -1,13 +1,17 @@
 // End to end against the real ElizaOS 1.7.2 server in local start mode (`elizaos start`), with the
 // Server Bod character and our OpenAI-compatible model server: a chat reply through runSmokeTest,
-// then each failure the smoke test must explain, then the POSTGRES_URL path.
-// All server tests live in this one file on purpose: `elizaos start` deletes and rebuilds agent/dist
-// on every start, so two servers must never start at the same time.
+// then each failure the smoke test must explain, then the POSTGRES_URL path, then local dev mode
+// (`npm run dev`: elizaos dev) and its reload after a character file changes.
+// All server tests live in this one file on purpose: `elizaos start` and `elizaos dev` delete and
+// rebuild agent/dist on every start, so two servers must never start at the same time.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SMOKE_MESSAGE, runSmokeTest, SmokeTestError } from "../../providers/coolify/src/smoke-test";
 import { type ModelServer, REPLY_MARKER, startModelServer } from "../../test/model-server/index";
 import { type Postgres, startPostgres } from "../scripts/postgres.mjs";
-import { type AgentServer, assertAgentInstalled, startAgent } from "./harness";
+import { type AgentServer, assertAgentInstalled, REPO_DIR, startAgent } from "./harness";
 
 const LONG = { timeout: 240_000 };
 const AUTH_TOKEN = "local-test-auth-token";
@@ -214,5 +218,68 @@ describe("local start with POSTGRES_URL (a real PostgreSQL with pgvector)", () =
       "select content->>'text' as text from memories where type = 'messages'",
     );
     expect(memories.map((row) => row.text)).toContain(DEFAULT_SMOKE_MESSAGE);
+  });
+});
+
+describe("local dev mode (npm run dev: elizaos dev, reloads when a character file changes)", () => {
+  let model: ModelServer;
+  let agent: AgentServer;
+  let charactersDir: string;
+  const characterFile = () => join(charactersDir, "server-bod.character.json");
+
+  beforeAll(async () => {
+    assertAgentInstalled();
+    // A copy of the character, so the test can edit it without touching the repository's file.
+    charactersDir = mkdtempSync(join(tmpdir(), "eliza-dev-characters-"));
+    copyFileSync(join(REPO_DIR, "characters", "server-bod.character.json"), characterFile());
+    model = await startModelServer({ apiKey: MODEL_KEY });
+    agent = await startAgent({ mode: "dev", env: agentEnv(model, { CHARACTERS_DIR: charactersDir }) });
+  }, 240_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    await model?.close();
+    if (charactersDir) rmSync(charactersDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("starts and answers chat", LONG, async () => {
+    const result = await withServerLog(agent, () =>
+      runSmokeTest({ baseUrl: agent.url, authToken: AUTH_TOKEN, agentName: AGENT_NAME, timeoutMs: 60_000 }),
+    );
+    expect(result.reply).toContain(REPLY_MARKER);
+    expect(agent.logs()).toContain("Watching for file changes");
+    console.info(`[agent/dev] cold start ${(agent.coldStartMs / 1000).toFixed(1)} s`);
+  });
+
+  it("restarts with the new character after its file changes, and answers as it", LONG, async () => {
+    const character = JSON.parse(readFileSync(characterFile(), "utf8")) as { name: string };
+    const renamed = "Dev Reload Bod";
+    writeFileSync(characterFile(), JSON.stringify({ ...character, name: renamed }, null, 2));
+    const changedAt = Date.now();
+    const names = async () => {
+      const res = await fetch(`${agent.url}/api/agents`, { headers: { "x-api-key": AUTH_TOKEN } }).catch(
+        () => undefined,
+      );
+      if (!res?.ok) return [];
+      const body = (await res.json().catch(() => ({}))) as {
+        data?: { agents?: Array<{ name: string; status?: string }> };
+      };
+      return (body.data?.agents ?? []).filter((a) => a.status === "active").map((a) => a.name);
+    };
+    let seen: string[] = [];
+    while (Date.now() - changedAt < 120_000) {
+      seen = await names();
+      if (seen.includes(renamed)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(seen, agent.logs().slice(-4_000)).toContain(renamed);
+    console.info(
+      `[agent/dev] reloaded with the changed character in ${((Date.now() - changedAt) / 1000).toFixed(1)} s`,
+    );
+    expect(agent.logs()).toContain("server-bod.character.json changed");
+    const result = await withServerLog(agent, () =>
+      runSmokeTest({ baseUrl: agent.url, authToken: AUTH_TOKEN, agentName: renamed, timeoutMs: 60_000 }),
+    );
+    expect(result.reply).toContain(renamed);
   });
 });

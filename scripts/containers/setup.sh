@@ -34,6 +34,9 @@ say() { printf '    %s\n' "$*"; }
 elapsed() { printf '    (%ss)\n' "$((SECONDS - $1))"; }
 fail() { printf 'containers: %s\n' "$*" >&2; exit 1; }
 
+# Rootful podman (no subuid/subgid set-up) and debootstrap (device nodes, chroot) need root.
+[ "$(id -u)" -eq 0 ] || fail "run this as root: it installs packages, runs debootstrap and rootful podman"
+
 # --- packages ---------------------------------------------------------------------------
 step "container tools (podman, buildah, runc, slirp4netns, fuse-overlayfs, debootstrap)"
 t=$SECONDS
@@ -43,11 +46,8 @@ for tool in podman buildah runc slirp4netns fuse-overlayfs debootstrap; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   say "missing: ${missing[*]}; installing with apt-get"
-  if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
-    fail "installing ${missing[*]} needs root: run as root, or install them: apt-get install ${missing[*]}"
-  fi
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     podman buildah runc slirp4netns fuse-overlayfs debootstrap uidmap conmon containernetworking-plugins \
     >/dev/null
 fi
@@ -69,13 +69,11 @@ log_driver = "k8s-file"
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-image_default_format = "docker"
 EOF
 mv "$dir/containers.conf.tmp" "$dir/containers.conf"
-# The run root holds locks and mounts: a tmpfs (/run) so a reboot cannot leave stale ones.
-if [ "$(id -u)" -eq 0 ]; then runroot=/run/eliza-coolify-containers; else
-  runroot="${XDG_RUNTIME_DIR:-/tmp}/eliza-coolify-containers-$(id -u)"
-fi
+# The run root holds locks and mounts: a tmpfs (/run) so a reboot cannot leave stale ones; one
+# per image store, so two caches (ELIZA_COOLIFY_CACHE) never share one.
+runroot=/run/eliza-coolify-containers-$(printf '%s' "$dir" | sha256sum | cut -c1-8)
 cat >"$dir/storage.conf" <<EOF
 # Written by scripts/containers/setup.sh: the image store lives in the setup cache.
 [storage]

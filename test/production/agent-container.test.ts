@@ -113,6 +113,7 @@ describe("the agent image in production mode (podman, real Postgres, test model 
     const startedAt = Date.now();
     await runAgentContainer({
       name: container,
+      kind: "production",
       image: image.tag,
       envFile,
       hostPort: new URL(url).port,

@@ -72,18 +72,28 @@ export function containerEnv(
  */
 export async function runAgentContainer(o: {
   name: string;
+  /**
+   * Labels the container eliza-coolify-test=<kind>, and first removes the stopped ones of that
+   * kind a killed run left behind (only stopped ones: another checkout may be running one).
+   */
+  kind: string;
   image: string;
   envFile: string;
   hostPort: number | string;
   stopTimeoutS?: number;
   labels?: string[];
 }): Promise<void> {
+  const label = `eliza-coolify-test=${o.kind}`;
+  const stale = await podman(["ps", "-a", "-q", "--filter", `label=${label}`, "--filter", "status=exited"]);
+  for (const id of stale.split("\n").filter(Boolean)) await podmanRaw(["rm", "-f", id]);
   await podmanRaw(["rm", "-f", o.name]);
   await podman([
     "run",
     "-d",
     "--name",
     o.name,
+    "--label",
+    label,
     "--network",
     "slirp4netns:allow_host_loopback=true",
     "-p",

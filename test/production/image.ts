@@ -105,7 +105,31 @@ export async function ensureImage(log: (line: string) => void = () => undefined)
   );
   const buildMs = Date.now() - started;
   log(`built ${tag} in ${(buildMs / 1000).toFixed(0)} s`);
+  await removeOldImages(tag, log);
   return { tag, built: true, buildMs, bytes: await imageBytes(tag) };
+}
+
+/** Images of earlier trees kept besides the current one (other checkouts may still use them). */
+const KEEP_OLD_IMAGES = 3;
+
+/** Untags all but the newest few images of earlier trees, so the store does not grow per change. */
+async function removeOldImages(current: string, log: (line: string) => void): Promise<void> {
+  const listed = await podman([
+    "images",
+    "--format",
+    "{{.Repository}}:{{.Tag}}",
+    "--sort",
+    "created",
+    IMAGE_REPOSITORY,
+  ]);
+  const old = listed
+    .split("\n")
+    .filter((ref) => ref.startsWith(`${IMAGE_REPOSITORY}:ctx-`) && ref !== current)
+    .slice(KEEP_OLD_IMAGES);
+  for (const ref of old) {
+    // In use by a container: podman refuses, and that is fine.
+    if ((await podmanRaw(["rmi", ref])).status === 0) log(`removed the image of an earlier tree: ${ref}`);
+  }
 }
 
 export async function imageBytes(tag: string): Promise<number> {

@@ -107,6 +107,7 @@ describe("the front door through the real Traefik", () => {
     const containerStartedAt = Date.now();
     await runAgentContainer({
       name: container,
+      kind: "proxy",
       image: image.tag,
       envFile,
       hostPort: await freePort(),
