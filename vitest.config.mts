@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "providers/coolify/src/**/*.test.ts", "agent/test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/production/**", "**/node_modules/**", "**/dist/**"],
+          exclude: ["test/e2e/**", "test/production/**", "test/proxy/**", "**/node_modules/**", "**/dist/**"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -24,6 +24,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          // The agent container behind the real Traefik (`npm run test:proxy`, not part of `npm test`).
+          name: "proxy",
+          include: ["test/proxy/**/*.test.ts"],
+          pool: "forks",
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
         },
       },
       {

@@ -1,5 +1,6 @@
 import type { AgentConfig } from "../lib/config";
 import { BASE_URL_ENV, MODEL_KEY_CONFIG } from "../lib/config";
+import { frontDoorEnv } from "../lib/front-door";
 
 /** The port the agent image listens on (SERVER_PORT) and the proxy forwards to. */
 export const AGENT_PORT = 3000;
@@ -33,6 +34,7 @@ export const AGENT_BASE_ENV: Readonly<Record<string, string>> = {
 export function plainAgentEnv(agent: AgentConfig): Record<string, string> {
   const env: Record<string, string> = {
     ...AGENT_BASE_ENV,
+    ...frontDoorEnv(agent.frontDoor),
     LOG_LEVEL: agent.logLevel,
     // The character goes in as JSON, so the stack's character file is what runs whatever the
     // image carries (agent/src/characters.ts reads it).

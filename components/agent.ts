@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   AgentSmokeTest,
   Application,
@@ -10,6 +11,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentConfig } from "../lib/config";
 import { parseImageReference } from "../lib/config";
+import { proxyOptions } from "../lib/front-door";
 import { AGENT_PORT, AGENT_STOP_GRACE_PERIOD_S, agentSecretEnv, plainAgentEnv } from "./agent-env";
 import { TlsDomain } from "./tls-domain";
 
@@ -171,6 +173,7 @@ function createApplication(
       limits: agent.limits,
       stopGracePeriod: AGENT_STOP_GRACE_PERIOD_S,
       domains: agent.domain ? [agent.domain] : [],
+      proxy: proxyOptions(agent.frontDoor),
       adopt: args.adopt,
     },
     { parent },
@@ -216,16 +219,24 @@ function createDeployment(
     `${name}-deployment`,
     {
       applicationUuid: app.id,
-      // Every change that only a redeploy applies: image, environment, domains, limits.
+      // Every change that only a redeploy applies: image, environment, domains, limits, labels.
       triggers: {
         image: imageRef,
         env: envVars.digest,
         domains: app.fqdn,
         limits: `${agent.limits.memory}/${agent.limits.cpus}`,
+        ...(agent.frontDoor ? { proxyLabels: app.proxyLabels.apply(labelsDigest) } : {}),
       },
     },
     { parent, dependsOn: [envVars] },
   );
+}
+
+function labelsDigest(labels: string[] | null): string {
+  return createHash("sha256")
+    .update((labels ?? []).join("\n"))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 function createSmokeTest(

@@ -2,8 +2,10 @@
  * The schema of one entry of `agents`: its fields, their defaults and sizes, and the parsed
  * shape the components receive (AgentConfig).
  */
+
 import { z } from "zod";
 import type { Character } from "../../characters/schema";
+import type { FrontDoor } from "../front-door";
 import { CPUS_PATTERN, isHttpUrl, MEMORY_PATTERN } from "./formats";
 import { type AgentSource, REGISTRY_KEYS, SOURCE_KEYS, sourceSchema } from "./source-schema";
 import { booleanLike, expected, relativePath } from "./zod-fields";
@@ -47,6 +49,8 @@ export interface AgentConfig {
   /** Extra non-secret env vars. */
   env: Record<string, string>;
   smokeTest: boolean;
+  /** Proxy and CORS/web UI settings (lib/front-door.ts); none leaves Coolify's defaults. */
+  frontDoor?: FrontDoor;
 }
 
 // A DNS label: it becomes part of Coolify and DNS names, so it may not end with '-'.
@@ -104,6 +108,7 @@ export const agentSchema = z.strictObject(
       )
       .default({}),
     smokeTest: booleanLike("whether to send a test chat message after deploy").default(true),
+    frontDoor: z.unknown().optional(), // checked by lib/front-door.ts
   },
   { error: expected("an agent object {name, characterFile, source, ...}") },
 );

@@ -5,6 +5,7 @@
  */
 import * as nodePath from "node:path";
 import { describeValue } from "../../characters/schema";
+import { parseStackFrontDoor, resolveFrontDoor, type StackFrontDoor } from "../front-door";
 import {
   type AgentConfig,
   type AgentFields,
@@ -55,8 +56,10 @@ export function parseAgents(ctx: AgentsContext): AgentConfig[] {
   const unique = new UniqueAcrossAgents();
   const missingKeys = new MissingModelKeys();
   const agents: AgentConfig[] = [];
+  const frontDoor = parseStackFrontDoor(ctx.values.raw.frontDoor);
+  for (const p of frontDoor.problems) ctx.problems.add(ns(p.key), p.path, p.message);
   agentEntries(ctx).forEach((rawAgent, index) => {
-    const agent = parseAgent(rawAgent, index, ctx, unique, missingKeys);
+    const agent = parseAgent(rawAgent, index, ctx, unique, missingKeys, frontDoor);
     if (agent) agents.push(agent);
   });
   missingKeys.report(ctx.problems);
@@ -97,6 +100,7 @@ function parseAgent(
   ctx: AgentsContext,
   unique: UniqueAcrossAgents,
   missingKeys: MissingModelKeys,
+  stackFrontDoor: StackFrontDoor,
 ): AgentConfig | undefined {
   const { problems } = ctx;
   const at = `[${index}]`;
@@ -117,6 +121,13 @@ function parseAgent(
   const domain =
     typeof rawObj.domain === "string" ? agentDomain(rawObj.domain, index, unique, problems) : undefined;
   checkAgentEnv(a.env ?? {}, at, problems);
+  const frontDoor = resolveFrontDoor(stackFrontDoor, rawObj.frontDoor, {
+    hasDomain: domain !== undefined,
+    agentPath: at,
+    env: a.env ?? {},
+  });
+  for (const p of frontDoor.problems) problems.add(ns(p.key), p.path, p.message);
+  ctx.warnings.push(...frontDoor.warnings);
 
   const provider = a.modelProvider;
   if (provider) {
@@ -143,6 +154,7 @@ function parseAgent(
     smokeTest: d.smokeTest,
   };
   if (domain) agent.domain = domain;
+  if (frontDoor.value) agent.frontDoor = frontDoor.value;
   if (d.modelBaseUrl !== undefined) agent.modelBaseUrl = d.modelBaseUrl;
   return agent;
 }

@@ -31,6 +31,7 @@ export const KNOWN_KEYS = [
   "adopt",
   "connectTo",
   "caCertificate",
+  "frontDoor",
 ] as const;
 
 /** The keys that must be stored encrypted (`pulumi config set --secret`). */

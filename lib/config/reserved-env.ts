@@ -15,7 +15,7 @@ export const RESERVED_ENV: Record<string, string> = {
   LOG_LEVEL: "the agent's logLevel",
   ELIZA_SERVER_AUTH_TOKEN: "the program (a generated secret, exported as a stack output)",
   SECRET_SALT: "the program (a generated, stable secret)",
-  ELIZA_UI_ENABLE: "the program",
+  ELIZA_UI_ENABLE: "frontDoor.webUi",
   ELIZA_NO_PLUGIN_AUTO_INSTALL: "the program",
   ELIZA_NO_AUTO_INSTALL: "the program",
   SENTRY_DSN: "the program (error reports stay off: an empty DSN would send them to elizaOS)",

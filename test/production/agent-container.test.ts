@@ -5,55 +5,30 @@
 // Postgres, the runtime user and log level, a graceful stop, and a start that keeps the
 // conversation. Measurements go to bench/production-results.json.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import YAML from "yaml";
 import { freePort, type Postgres, startPostgres } from "../../agent/scripts/postgres.mjs";
-import {
-  AGENT_PORT,
-  AGENT_STOP_GRACE_PERIOD_S,
-  agentSecretEnv,
-  plainAgentEnv,
-} from "../../components/agent-env";
-import { parseStackConfig } from "../../lib/config";
+import { AGENT_STOP_GRACE_PERIOD_S } from "../../components/agent-env";
 import { DEFAULT_SMOKE_MESSAGE, runSmokeTest } from "../../providers/coolify/src/smoke-test";
 import { type ModelServer, REPLY_MARKER, startModelServer } from "../model-server/index";
 import { ChatSession } from "./chat-session";
+import {
+  containerEnv,
+  devStackAgent,
+  HOST_FROM_CONTAINER,
+  runAgentContainer,
+  writeEnvFile,
+} from "./dev-agent";
 import { ensureImage, imageLayers } from "./image";
-import { podman, podmanRaw, REPO_DIR } from "./podman";
+import { podman, podmanRaw } from "./podman";
 import { recordProductionResults, TARGETS } from "./results";
-import { connectSocketIo } from "./socketio-client";
+import { connectSocketIo, joinChannel } from "./socketio-client";
 
 const MODEL_KEY = "sk-production-test-model-key";
 const AGENT_NAME = "Server Bod";
 const MiB = 1024 * 1024;
-/** The host's loopback as the container sees it (slirp4netns with allow_host_loopback). */
-const HOST_FROM_CONTAINER = "10.0.2.2";
-
-/** The agent as the program configures it: the dev stack's first agent, pointed at our model server. */
-function agentConfig(modelBaseUrl: string) {
-  const file = YAML.parse(readFileSync(join(REPO_DIR, "Pulumi.dev.yaml"), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const values = Object.fromEntries(
-    Object.entries(file.config)
-      .filter(([key]) => key.startsWith("eliza-coolify:"))
-      .map(([key, value]) => [key.slice("eliza-coolify:".length), value]),
-  );
-  const [first] = values.agents as Record<string, unknown>[];
-  values.agents = [{ ...first, logLevel: "debug", modelBaseUrl }];
-  values.openaiApiKey = MODEL_KEY;
-  const config = parseStackConfig(
-    { values, secretKeys: ["openaiApiKey"] },
-    { stack: "dev", baseDir: REPO_DIR },
-  );
-  const agent = config.agents[0];
-  if (!agent) throw new Error("Pulumi.dev.yaml has no agent");
-  return agent;
-}
-
 async function waitForHealth(url: string, container: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
@@ -126,57 +101,24 @@ describe("the agent image in production mode (podman, real Postgres, test model 
     };
     model = await startModelServer({ apiKey: MODEL_KEY });
     const modelPort = new URL(model.url).port;
-    const agent = agentConfig(`http://${HOST_FROM_CONTAINER}:${modelPort}/v1`);
-    const env = {
-      ...plainAgentEnv(agent),
-      ...agentSecretEnv(agent, {
-        databaseUrl: postgres.url.replace("@127.0.0.1:", `@${HOST_FROM_CONTAINER}:`),
-        apiToken: authToken,
-        secretSalt: `salt-${randomUUID()}`,
-        modelKey: MODEL_KEY,
-      }),
-    };
+    const agent = devStackAgent({
+      modelKey: MODEL_KEY,
+      agent: { logLevel: "debug", modelBaseUrl: `http://${HOST_FROM_CONTAINER}:${modelPort}/v1` },
+    });
+    const env = containerEnv(agent, { postgresUrl: postgres.url, apiToken: authToken, modelKey: MODEL_KEY });
     workDir = mkdtempSync(join(tmpdir(), "eliza-prod-test-"));
-    const envFile = join(workDir, "agent.env");
-    // Secrets go through a file, not the command line (ps would show them).
-    writeFileSync(
-      envFile,
-      Object.entries(env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join("\n"),
-      { mode: 0o600 },
-    );
+    const envFile = writeEnvFile(join(workDir, "agent.env"), env);
     url = `http://127.0.0.1:${await freePort()}`;
     container = `eliza-prod-test-${process.pid}`;
-    // Containers a killed run left behind (stopped ones only: another checkout may be running).
-    const stale = await podman([
-      "ps",
-      "-a",
-      "-q",
-      "--filter",
-      "label=eliza-coolify-test=production",
-      "--filter",
-      "status=exited",
-    ]);
-    for (const id of stale.split("\n").filter(Boolean)) await podmanRaw(["rm", "-f", id]);
     const startedAt = Date.now();
-    await podman([
-      "run",
-      "-d",
-      "--name",
-      container,
-      "--label",
-      "eliza-coolify-test=production",
-      "--network",
-      "slirp4netns:allow_host_loopback=true",
-      "-p",
-      `127.0.0.1:${new URL(url).port}:${AGENT_PORT}`,
-      "--stop-timeout",
-      String(AGENT_STOP_GRACE_PERIOD_S),
-      "--env-file",
+    await runAgentContainer({
+      name: container,
+      kind: "production",
+      image: image.tag,
       envFile,
-      image.tag,
-    ]);
+      hostPort: new URL(url).port,
+      stopTimeoutS: AGENT_STOP_GRACE_PERIOD_S,
+    });
     await withLogs(() => waitForHealth(url, container, 120_000));
     results.coldStartMs = Date.now() - startedAt;
   }, 900_000);
@@ -224,17 +166,7 @@ describe("the agent image in production mode (podman, real Postgres, test model 
     const socket = await connectSocketIo(url, { entityId: userId, apiKey: authToken });
     try {
       results.websocketConnectMs = Math.round(socket.connectMs);
-      socket.emit("1", {
-        channelId,
-        entityId: userId,
-        agentId,
-        messageServerId: "00000000-0000-0000-0000-000000000000",
-      });
-      await socket.waitFor<{ channelId?: string }>(
-        "channel_joined",
-        (data) => data.channelId === channelId,
-        10_000,
-      );
+      await joinChannel(socket, { channelId, entityId: userId, agentId }, 10_000);
       const sentAt = performance.now();
       // transport "websocket": the request returns at once and the reply comes over Socket.IO.
       const res = await fetch(`${url}/api/messaging/sessions/${sessionId}/messages`, {

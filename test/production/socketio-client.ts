@@ -4,6 +4,8 @@
 //   engine: "0{...}" open, "2" ping -> answer "3", "4<socket.io packet>" message
 //   socket.io: "0{auth}" connect -> "0{sid}" or "4{message}" error; "2[event, data]" event
 
+import { type Dispatcher, WebSocket as UndiciWebSocket } from "undici";
+
 export interface SocketIoConnection {
   /** Milliseconds from opening the WebSocket to the server accepting the Socket.IO connect. */
   connectMs: number;
@@ -19,10 +21,15 @@ export async function connectSocketIo(
   baseUrl: string,
   auth: Record<string, string>,
   timeoutMs = 10_000,
+  /** An undici dispatcher (DNS and TLS of a test proxy); then undici's own WebSocket is used. */
+  dispatcher?: Dispatcher,
 ): Promise<SocketIoConnection> {
   const url = `${baseUrl.replace(/^http/, "ws").replace(/\/+$/, "")}/socket.io/?EIO=4&transport=websocket`;
   const started = performance.now();
-  const ws = new WebSocket(url, { headers: auth.apiKey ? { "x-api-key": auth.apiKey } : {} } as never);
+  const headers = auth.apiKey ? { "x-api-key": auth.apiKey } : {};
+  const ws = (
+    dispatcher ? new UndiciWebSocket(url, { headers, dispatcher }) : new WebSocket(url, { headers } as never)
+  ) as WebSocket;
   const waiters: Waiter[] = [];
   const seen: Array<{ event: string; data: unknown }> = [];
 
@@ -104,4 +111,21 @@ export async function connectSocketIo(
       ws.close();
     },
   };
+}
+
+/** The default message server of ElizaOS 1.7.2. */
+export const DEFAULT_MESSAGE_SERVER = "00000000-0000-0000-0000-000000000000";
+
+/** Joins a channel the way the web client does (event "1") and waits for "channel_joined". */
+export async function joinChannel(
+  socket: SocketIoConnection,
+  ids: { channelId: string; entityId: string; agentId: string },
+  timeoutMs: number,
+): Promise<void> {
+  socket.emit("1", { ...ids, messageServerId: DEFAULT_MESSAGE_SERVER });
+  await socket.waitFor<{ channelId?: string }>(
+    "channel_joined",
+    (d) => d.channelId === ids.channelId,
+    timeoutMs,
+  );
 }

@@ -1,6 +1,7 @@
 // POST /applications/{public,private-github-app,private-deploy-key,dockerfile,dockerimage}: the
 // variant's checks, the stored row and what Coolify derives on create (notes 4.5.1, section 5,
 // P8, P29, P31, P34).
+
 import { composeDomainsRefused, isReply, resolveDomains } from "./application-domains";
 import { createEnv } from "./application-envs";
 import {
@@ -12,6 +13,7 @@ import {
   fieldChecks,
   isBase64,
 } from "./application-fields";
+import { regenerateReadonlyLabels } from "./container-labels";
 import {
   bool,
   type Ctx,
@@ -255,6 +257,7 @@ export const createApplication =
     if (buildPack === "dockercompose") app.ports_exposes = "80";
     if (app.ports_exposes === undefined) app.ports_exposes = null;
     if (typeof b.custom_labels === "string") app.custom_labels = b.custom_labels;
+    const destination = ctx.core.store.destinations.find((d) => d.id === app.destination_id);
 
     // autogenerate_domain defaults to true (notes section 5, P8).
     if (!fqdn && bool(b.autogenerate_domain, true) && buildPack !== "dockercompose") {
@@ -266,6 +269,8 @@ export const createApplication =
         app.fqdn = `http://${app.uuid}.${placement.server.ip}.sslip.io`;
       }
     }
+    // Readonly labels (the default) replace any custom_labels sent on create.
+    regenerateReadonlyLabels(app, destination, placement.server, "create");
     ctx.core.store.applications.push(app);
     if (buildPack === "nixpacks") createEnv(ctx, app, { key: "NIXPACKS_NODE_VERSION", value: "22" }, false);
 

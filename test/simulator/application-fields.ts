@@ -49,6 +49,7 @@ export const DEFAULT_SETTINGS: Row = {
   is_build_server_enabled: false,
   use_build_secrets: false,
   is_container_label_escape_enabled: true,
+  is_container_label_readonly_enabled: true,
   is_preserve_repository_enabled: false,
   is_git_submodules_enabled: true,
   is_git_lfs_enabled: true,

@@ -3,6 +3,7 @@
 import { composeDomainsRefused, isReply, resolveDomains } from "./application-domains";
 import { applyFields, BUILD_PACKS, fieldChecks, PATCH_ALLOWED } from "./application-fields";
 import { onApp } from "./application-lookup";
+import { LABEL_REGENERATING_FIELDS, regenerateReadonlyLabels } from "./container-labels";
 import {
   bool,
   has,
@@ -50,6 +51,10 @@ export const updateApplication = onApp((ctx, app) => {
   }
   applyFields(app, b);
   if (fqdn !== undefined) app.fqdn = fqdn;
+  if (LABEL_REGENERATING_FIELDS.some((f) => has(b, f))) {
+    const destination = ctx.core.store.destinations.find((d) => d.id === app.destination_id);
+    regenerateReadonlyLabels(app, destination, server, "patch");
+  }
   if (has(b, "build_pack") && b.build_pack !== "dockerfile" && app.build_pack === "dockerfile") {
     app.dockerfile = null;
     app.dockerfile_location = null;

@@ -2,6 +2,7 @@
 // the resource classes. The API client is exported as a namespace: its response types
 // (Project, Application, ...) share names with the resource classes.
 export * as api from "./client";
+export type { ProxyOptions } from "./provider/proxy-labels";
 export { configureProvider, implementationOf } from "./provider/registry";
 export * from "./resources/agent-smoke-test";
 export * from "./resources/application";
