@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
+import { deployGate } from "../provider/deploy-gate";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
@@ -59,19 +60,26 @@ async function deployAndWait(
   const expectedMs = lastSeconds !== undefined && lastSeconds > 0 ? lastSeconds * 1000 : undefined;
   const delay = (attempt: number) => pollDelay(attempt, pollScale(), expectedMs);
   const deadline = started + i.timeoutSeconds * 1000 * pollScale();
-  const { deploymentUuid } = await client.deploy(i.applicationUuid, { force: i.force });
+  // A place in Coolify's deployment queue, held until the deployment leaves it (deploy-gate.ts).
+  const leaveQueue = await deployGate.enter();
+  let deploymentUuid: string;
   let attempt = 0;
   let deployment: Record<string, unknown> & { status: string };
-  for (;;) {
-    await sleep(delay(attempt++));
-    deployment = await client.getDeployment(deploymentUuid);
-    if (TERMINAL.has(deployment.status)) break;
-    if (now() > deadline) {
-      throw new Error(
-        `Deployment ${deploymentUuid} of application ${i.applicationUuid} is still ${deployment.status} after ` +
-          `${i.timeoutSeconds} s. It goes on in Coolify; look at it there, or raise timeoutSeconds.\n${logTail(deployment)}`,
-      );
+  try {
+    ({ deploymentUuid } = await client.deploy(i.applicationUuid, { force: i.force }));
+    for (;;) {
+      await sleep(delay(attempt++));
+      deployment = await client.getDeployment(deploymentUuid);
+      if (TERMINAL.has(deployment.status)) break;
+      if (now() > deadline) {
+        throw new Error(
+          `Deployment ${deploymentUuid} of application ${i.applicationUuid} is still ${deployment.status} after ` +
+            `${i.timeoutSeconds} s. It goes on in Coolify; look at it there, or raise timeoutSeconds.\n${logTail(deployment)}`,
+        );
+      }
     }
+  } finally {
+    leaveQueue();
   }
   if (deployment.status !== "finished") {
     throw new Error(
