@@ -3,7 +3,7 @@
 // the simulator (its 200/minute window per user). Virtual time only moves when every caller is
 // waiting on the clock, so the numbers do not depend on the machine.
 import { CoolifyClient } from "../providers/coolify/src/client/client";
-import { SlidingWindowLimiter } from "../providers/coolify/src/client/sliding-window";
+import { TokenBucket } from "../providers/coolify/src/client/rate-limiter";
 import { startSimulator } from "../test/simulator";
 import { SteppedClock } from "./virtual-clock";
 
@@ -47,9 +47,9 @@ export async function burst(opts: {
     token: sim.rootToken,
     clock,
     random: () => 0.5,
-    // The default budget is 150/min; the bench builds its own limiter (the kind the client shares)
+    // The default budget is 150/min; the bench builds its own bucket (the kind the client shares)
     // on the shared fake clock.
-    rateLimiter: new SlidingWindowLimiter(opts.budgetPerMinute ?? 1_000_000, clock),
+    rateLimiter: new TokenBucket(opts.budgetPerMinute ?? 1_000_000, clock),
     maxAttempts: 10,
     onRequest: (e) => {
       answered.push(clock.now());

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { type Clock, realClock } from "./clock";
-import { SlidingWindowLimiter } from "./sliding-window";
 
 export interface RateLimiter {
   /**
@@ -84,21 +83,20 @@ export class TokenBucket implements RateLimiter {
 
 // Process-wide registry: one bucket per Coolify instance and token, because Coolify counts per
 // user and every resource in one `pulumi up` shares the provider process. The key holds a hash
-// of the token, never the token itself. A sliding window (sliding-window.ts): it keeps the same
-// promise as the token bucket and sends at the full budget.
-const limiters = new Map<string, SlidingWindowLimiter>();
+// of the token, never the token itself.
+const limiters = new Map<string, TokenBucket>();
 
 export function sharedRateLimiter(
   baseUrl: string,
   token: string,
   perMinute: number,
   clock?: Clock,
-): SlidingWindowLimiter {
+): TokenBucket {
   // The first client for a key fixes the budget; later clients share it whatever they ask for.
   const key = `${baseUrl}\n${createHash("sha256").update(token).digest("hex")}`;
   let limiter = limiters.get(key);
   if (!limiter) {
-    limiter = new SlidingWindowLimiter(perMinute, clock);
+    limiter = new TokenBucket(perMinute, clock);
     limiters.set(key, limiter);
   }
   return limiter;
