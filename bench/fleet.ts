@@ -19,6 +19,7 @@ import { implementationOf } from "../providers/coolify/src/provider/registry";
 import type { Props } from "../providers/coolify/src/provider/types";
 import { startSimulator } from "../test/simulator";
 import { reversed, runSteps, type Step } from "./engine-model";
+import { maxInWindow } from "./report";
 import { onVirtualTime, SteppedClock } from "./virtual-clock";
 
 export interface FleetOptions {
@@ -58,17 +59,6 @@ const shortPath = (method: string, path: string) =>
     .split("?")[0]
     ?.replace("/api/v1", "")
     .replace(/\/[a-z0-9]{24}(?=\/|$)/g, "/{id}")}`;
-
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 interface Made {
   id: string;

@@ -5,6 +5,7 @@
 import { CoolifyClient } from "../providers/coolify/src/client/client";
 import { TokenBucket } from "../providers/coolify/src/client/rate-limiter";
 import { startSimulator } from "../test/simulator";
+import { maxInWindow } from "./report";
 import { SteppedClock } from "./virtual-clock";
 
 export interface BurstResult {
@@ -18,17 +19,6 @@ export interface BurstResult {
   /** 429 answers Coolify sent. */
   refused: number;
   failed: number;
-}
-
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
 }
 
 export async function burst(opts: {
