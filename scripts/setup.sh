@@ -125,11 +125,7 @@ fi
 # The CLI expects its language host next to its own binary, by that name, and warns on every run
 # when the one on PATH resolves to another file: this clone's build goes there as a hard link.
 host_link="$(dirname "$(readlink -f "$pulumi_bin")")/pulumi-language-nodejs"
-# mv refuses to rename a hard link onto another link of the same file, so a link already in
-# place (the second run of setup) is left as it is.
-if [ ! "$host_link" -ef "$host_bin" ]; then
-  ln -f "$host_bin" "$host_link.tmp" && mv -f "$host_link.tmp" "$host_link"
-fi
+ln -f "$host_bin" "$host_link.tmp" && mv -f "$host_link.tmp" "$host_link"
 ln -sf "$pulumi_bin" "$tools/bin/pulumi"
 ln -sf "$host_link" "$tools/bin/pulumi-language-nodejs"
 # The dynamic-provider plugin is a script shipped inside @pulumi/pulumi. The engine looks for
