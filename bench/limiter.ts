@@ -3,9 +3,10 @@
 // the simulator (its 200/minute window per user). Virtual time only moves when every caller is
 // waiting on the clock, so the numbers do not depend on the machine.
 import { CoolifyClient } from "../providers/coolify/src/client/client";
-import type { Clock } from "../providers/coolify/src/client/clock";
 import { TokenBucket } from "../providers/coolify/src/client/rate-limiter";
 import { startSimulator } from "../test/simulator";
+import { maxInWindow } from "./report";
+import { SteppedClock } from "./virtual-clock";
 
 export interface BurstResult {
   label: string;
@@ -18,54 +19,6 @@ export interface BurstResult {
   /** 429 answers Coolify sent. */
   refused: number;
   failed: number;
-}
-
-/** A clock whose time advances only when the driver lets it: to the earliest sleeper. */
-class SteppedClock implements Clock {
-  private t = 1_000_000;
-  private sleepers: { at: number; seq: number; resolve: () => void }[] = [];
-  private seq = 0;
-
-  constructor(private readonly onAdvance: (ms: number) => void) {}
-
-  now(): number {
-    return this.t;
-  }
-
-  sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.sleepers.push({ at: this.t + ms, seq: this.seq++, resolve }));
-  }
-
-  get sleeping(): number {
-    return this.sleepers.length;
-  }
-
-  /** Wake the earliest sleeper (and any due at the same time). */
-  advance(): void {
-    this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    const first = this.sleepers[0];
-    if (!first) return;
-    const delta = first.at - this.t;
-    if (delta > 0) {
-      this.t = first.at;
-      this.onAdvance(delta);
-    }
-    const due = this.sleepers.filter((s) => s.at <= this.t);
-    this.sleepers = this.sleepers.filter((s) => s.at > this.t);
-    for (const s of due) s.resolve();
-  }
-}
-
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
 }
 
 export async function burst(opts: {
@@ -84,7 +37,8 @@ export async function burst(opts: {
     token: sim.rootToken,
     clock,
     random: () => 0.5,
-    // The default budget is 150/min; the bench builds its own bucket on the shared fake clock.
+    // The default budget is 150/min; the bench builds its own bucket (the kind the client shares)
+    // on the shared fake clock.
     rateLimiter: new TokenBucket(opts.budgetPerMinute ?? 1_000_000, clock),
     maxAttempts: 10,
     onRequest: (e) => {

@@ -29,3 +29,15 @@ export function tally(requests: string[]): string {
   for (const r of requests.map(shortPath)) counts.set(r, (counts.get(r) ?? 0) + 1);
   return [...counts].map(([r, n]) => (n > 1 ? `${n}× ${r}` : r)).join(", ") || "none";
 }
+
+/** The most of `times` (ms) that fall in any window of `windowMs`. */
+export function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}

@@ -1,13 +1,15 @@
 // `npm run bench`: API economy (in-process, against the simulator), end-to-end wall times with the
 // real pulumi CLI, and the client-side rate limiter. Prints Markdown tables; asserts nothing.
 //
-//   npx tsx bench/run.ts [--only api,e2e,limiter] [--runs 3] [--speedup 20] [--json FILE]
+//   npx tsx bench/run.ts [--only api,e2e,limiter,fleet] [--runs 3] [--speedup 20] [--json FILE]
+//                        [--agents 100] [--parallel 16]
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { closeAgents } from "../providers/coolify/src/client/client";
 import { followUps, referenceWork } from "./api-economy";
 import { type E2eRun, e2eRun, OPERATIONS } from "./e2e";
+import { type FleetResult, fleet } from "./fleet";
 import { burst } from "./limiter";
 import { seconds, stats, table, tally } from "./report";
 
@@ -16,7 +18,9 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-const only = new Set(arg("only", "api,e2e,limiter").split(","));
+const only = new Set(arg("only", "api,e2e,limiter,fleet").split(","));
+const agents = Number(arg("agents", "100"));
+const parallel = Number(arg("parallel", "16"));
 const runs = Number(arg("runs", "3"));
 const speedup = Number(arg("speedup", "20"));
 const jsonFile = arg("json", "");
@@ -247,12 +251,100 @@ async function limiter(): Promise<void> {
   );
 }
 
+async function fleetScenario(): Promise<void> {
+  print();
+  print(
+    `## 4. A fleet of ${agents} agents from nothing, then destroyed (in-process, engine order, ${parallel} operations at once)`,
+  );
+  print();
+  print(
+    "Simulator with Coolify's limits: 200 requests/min per token owner (fixed window), 2 deployments at " +
+      "a time per server and one per application, a deployment 2 s (1 s queued + 1 s in progress; healthy " +
+      "1 s later), delete jobs 10 s. Clock: one virtual clock (bench/virtual-clock.ts) for the provider's " +
+      "polls and deadlines, the client's budget and backoff, and the simulator; it jumps to the next " +
+      "sleeper whenever every request is answered, so the real poll schedule runs in seconds.",
+  );
+  const rows: FleetResult[] = [];
+  for (const budget of [200, 150]) {
+    const started = Date.now();
+    rows.push(await fleet({ agents, budgetPerMinute: budget, parallel }));
+    process.stderr.write(`fleet (budget ${budget}): ${seconds(Date.now() - started)} s\n`);
+  }
+  results.fleet = rows;
+  const ratio = (t: number, bound: number) => (bound > 0 ? (t / bound).toFixed(2) : "-");
+  print();
+  print(
+    table(
+      [
+        "Client budget/min",
+        "Operation",
+        "Virtual s",
+        "Bound s (which)",
+        "× bound",
+        "Requests",
+        "Max in any 60 s",
+        "429s",
+        "Failed",
+        "Left in Coolify",
+        "Real s",
+      ],
+      rows.flatMap((r) => {
+        const upBound = Math.max(r.up.rateBoundSeconds, r.up.queueBoundSeconds);
+        const downBound = Math.max(r.destroy.rateBoundSeconds, r.destroy.deleteBoundSeconds);
+        return [
+          [
+            r.options.budgetPerMinute,
+            "up",
+            r.up.virtualSeconds.toFixed(1),
+            `${upBound.toFixed(1)} (${r.up.rateBoundSeconds >= r.up.queueBoundSeconds ? "requests/200" : "build queue"}; queue ${r.up.queueBoundSeconds.toFixed(0)})`,
+            ratio(r.up.virtualSeconds, upBound),
+            r.up.requests,
+            r.up.maxPerMinute,
+            r.up.refused429,
+            r.up.failed.length + r.up.skipped,
+            "",
+            seconds(r.up.wallMs),
+          ],
+          [
+            r.options.budgetPerMinute,
+            "destroy",
+            r.destroy.virtualSeconds.toFixed(1),
+            `${downBound.toFixed(1)} (${r.destroy.rateBoundSeconds >= r.destroy.deleteBoundSeconds ? "requests/200" : "delete job"})`,
+            ratio(r.destroy.virtualSeconds, downBound),
+            r.destroy.requests,
+            r.destroy.maxPerMinute,
+            r.destroy.refused429,
+            r.destroy.failed.length + r.destroy.skipped,
+            r.destroy.leftOver,
+            seconds(r.destroy.wallMs),
+          ],
+        ];
+      }),
+    ),
+  );
+  print();
+  print("Requests by kind (budget 200):");
+  print();
+  const first = rows[0];
+  if (first) {
+    const kinds = [...new Set([...Object.keys(first.up.byRequest), ...Object.keys(first.destroy.byRequest)])];
+    print(
+      table(
+        ["Request", "up", "destroy"],
+        kinds.map((k) => [k, first.up.byRequest[k] ?? 0, first.destroy.byRequest[k] ?? 0]),
+      ),
+    );
+    for (const f of [...first.up.failed, ...first.destroy.failed]) print(`- failed: ${f.key}: ${f.error}`);
+  }
+}
+
 async function main(): Promise<void> {
   print(`# eliza-coolify benchmarks: ${machine()}`);
   print();
   if (only.has("api")) await apiEconomy();
   if (only.has("e2e")) await endToEnd();
   if (only.has("limiter")) await limiter();
+  if (only.has("fleet")) await fleetScenario();
   if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   await closeAgents();
 }

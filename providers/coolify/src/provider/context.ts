@@ -2,6 +2,7 @@ import { CoolifyClient } from "../client/client";
 import { credentialsFrom } from "../client/credentials";
 import { CoolifyError, deleteAbilityRequired, isCoolifyError, missingAbilityMessage } from "../client/errors";
 import { tellWait } from "./notify";
+import { providerClock } from "./poll";
 
 /**
  * Stack config handed to the provider by the engine (`configure`). It is process state, set at
@@ -66,6 +67,7 @@ export function coolifyClient(): CoolifyClient {
       baseUrl: url,
       token,
       rateLimitPerMinute: rateLimitPerMinute(),
+      clock: providerClock(),
       onWait: (e) => tellWait(e),
     });
     clients.set(key, client);

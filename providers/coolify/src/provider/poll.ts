@@ -8,6 +8,8 @@
  *
  * ELIZA_COOLIFY_POLL_SCALE (0 < s <= 1) shrinks every delay, for the simulator.
  */
+import { type Clock, realClock } from "../client/clock";
+
 const FIRST_LOOK_MS = [2_000, 18_000, 42_000];
 const EARLIEST_MS = 2_000;
 const STEADY_MS = 30_000;
@@ -44,4 +46,20 @@ export function pollTimes(n: number, expectedMs?: number): number[] {
   return out;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+let clock: Clock = realClock;
+
+/**
+ * The clock every wait of the provider runs on: polls, deadlines, and the Coolify client's rate
+ * budget and backoff (context.ts hands it to the client). The real one, except in benchmarks,
+ * which drive a fleet's minutes of waiting on a virtual clock in seconds.
+ */
+export function setProviderClock(c: Clock = realClock): void {
+  clock = c;
+}
+
+export function providerClock(): Clock {
+  return clock;
+}
+
+export const now = (): number => clock.now();
+export const sleep = (ms: number): Promise<void> => clock.sleep(ms);

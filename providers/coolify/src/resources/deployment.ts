@@ -3,8 +3,9 @@ import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
+import { deployGate } from "../provider/deploy-gate";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
-import { pollDelay, pollScale, sleep } from "../provider/poll";
+import { now, pollDelay, pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -54,24 +55,31 @@ async function deployAndWait(
   i: DeploymentInputs,
   lastSeconds?: number,
 ): Promise<Props> {
-  const started = Date.now();
+  const started = now();
   // The last deployment of this application took about this long: look first just after it.
   const expectedMs = lastSeconds !== undefined && lastSeconds > 0 ? lastSeconds * 1000 : undefined;
   const delay = (attempt: number) => pollDelay(attempt, pollScale(), expectedMs);
   const deadline = started + i.timeoutSeconds * 1000 * pollScale();
-  const { deploymentUuid } = await client.deploy(i.applicationUuid, { force: i.force });
+  // A place in Coolify's deployment queue, held until the deployment leaves it (deploy-gate.ts).
+  const leaveQueue = await deployGate.enter();
+  let deploymentUuid: string;
   let attempt = 0;
   let deployment: Record<string, unknown> & { status: string };
-  for (;;) {
-    await sleep(delay(attempt++));
-    deployment = await client.getDeployment(deploymentUuid);
-    if (TERMINAL.has(deployment.status)) break;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Deployment ${deploymentUuid} of application ${i.applicationUuid} is still ${deployment.status} after ` +
-          `${i.timeoutSeconds} s. It goes on in Coolify; look at it there, or raise timeoutSeconds.\n${logTail(deployment)}`,
-      );
+  try {
+    ({ deploymentUuid } = await client.deploy(i.applicationUuid, { force: i.force }));
+    for (;;) {
+      await sleep(delay(attempt++));
+      deployment = await client.getDeployment(deploymentUuid);
+      if (TERMINAL.has(deployment.status)) break;
+      if (now() > deadline) {
+        throw new Error(
+          `Deployment ${deploymentUuid} of application ${i.applicationUuid} is still ${deployment.status} after ` +
+            `${i.timeoutSeconds} s. It goes on in Coolify; look at it there, or raise timeoutSeconds.\n${logTail(deployment)}`,
+        );
+      }
     }
+  } finally {
+    leaveQueue();
   }
   if (deployment.status !== "finished") {
     throw new Error(
@@ -83,13 +91,13 @@ async function deployAndWait(
   let status = (await client.getApplication(i.applicationUuid)).status;
   while (!status.startsWith("running:healthy")) {
     // exited means the container stopped; unhealthy may still recover until the deadline.
-    if (status.startsWith("exited") || (status.includes("unhealthy") && Date.now() > deadline)) {
+    if (status.startsWith("exited") || (status.includes("unhealthy") && now() > deadline)) {
       throw new Error(
         `Application ${i.applicationUuid} deployed (deployment ${deploymentUuid}) but reports "${status}" instead of ` +
           "running:healthy. Check its health check path and port, and its logs in Coolify.",
       );
     }
-    if (Date.now() > deadline) {
+    if (now() > deadline) {
       throw new Error(
         `Application ${i.applicationUuid} is "${status}" ${i.timeoutSeconds} s after deploying; it never became ` +
           "running:healthy. Check the health check (path, port, start period) and the container logs in Coolify.",
@@ -103,7 +111,7 @@ async function deployAndWait(
     deploymentUuid,
     status: deployment.status,
     applicationStatus: status,
-    seconds: Math.round((Date.now() - started) / 1000),
+    seconds: Math.round((now() - started) / 1000),
   };
 }
 

@@ -7,7 +7,7 @@ import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
-import { pollDelay, pollScale, sleep } from "../provider/poll";
+import { now, pollDelay, pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -141,12 +141,12 @@ const START_TIMEOUT_SECONDS = 600;
  * create: an existing database was waited on when it was made, so later updates pay nothing.
  */
 async function waitUntilHealthy(client: CoolifyClient, uuid: string, name: string): Promise<string> {
-  const deadline = Date.now() + START_TIMEOUT_SECONDS * 1000 * pollScale();
+  const deadline = now() + START_TIMEOUT_SECONDS * 1000 * pollScale();
   for (let attempt = 0; ; attempt++) {
     await sleep(pollDelay(attempt));
     const { status } = await client.getDatabase(uuid);
     if (status.startsWith("running:healthy")) return status;
-    if (Date.now() > deadline) {
+    if (now() > deadline) {
       throw new Error(
         `Database "${name}" (${uuid}) is "${status}" ${START_TIMEOUT_SECONDS} s after it was created; it never ` +
           "became running:healthy, so no agent was deployed against it. Look at its logs in Coolify (the " +

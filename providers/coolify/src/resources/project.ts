@@ -6,7 +6,7 @@ import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { isLostResponse, rememberFreshProject } from "../provider/lookup";
 import { markerOwner, ownerOf, stripMarker, withMarker } from "../provider/marker";
-import { sleep } from "../provider/poll";
+import { now, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -170,14 +170,14 @@ export const projectImpl: ResourceImpl = {
     const client = coolifyClient();
     // Children are deleted by queued jobs; Coolify refuses the project (400 "has resources")
     // until they are really gone, so retry on a widening interval for up to five minutes.
-    const deadline = Date.now() + 300_000;
+    const deadline = now() + 300_000;
     for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
       try {
         await client.deleteProject(id);
         return;
       } catch (e) {
         if (isNotFound(e)) return;
-        if (!isHasResources(e) || Date.now() > deadline) throw e;
+        if (!isHasResources(e) || now() > deadline) throw e;
       }
       await sleep(delay);
     }

@@ -1,0 +1,228 @@
+// A fleet from nothing: N agents (the dev stack's shape: one project in a non-production
+// environment, no server declared, one shared database, per agent an application with a domain,
+// its env vars and a deployment) created through the provider implementations in-process, in the
+// engine's order and parallelism (engine-model.ts), against a simulator with Coolify's limits:
+// 200 requests per minute per token owner, 2 concurrent deployments per server, one per
+// application, queued deletes. Then destroyed, and Coolify checked empty.
+//
+// Clock: one virtual clock (virtual-clock.ts) for the provider (polls, deadlines: setProviderClock),
+// the client (rate budget, backoff, Retry-After) and the simulator (its rate-limit window,
+// deployment phases, delete jobs). Time moves only when every HTTP request is answered and
+// everything waits, so minutes run in seconds and the figures do not depend on the machine.
+// The poll schedule is the real one (ELIZA_COOLIFY_POLL_SCALE 1).
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { AGENT_BASE_ENV } from "../components/agent-env";
+import { resetSharedRateLimiters } from "../providers/coolify/src/client/rate-limiter";
+import { forgetChecks } from "../providers/coolify/src/provider/context";
+import { setProviderClock } from "../providers/coolify/src/provider/poll";
+import { implementationOf } from "../providers/coolify/src/provider/registry";
+import type { Props } from "../providers/coolify/src/provider/types";
+import { startSimulator } from "../test/simulator";
+import { reversed, runSteps, type Step } from "./engine-model";
+import { maxInWindow } from "./report";
+import { onVirtualTime, SteppedClock } from "./virtual-clock";
+
+export interface FleetOptions {
+  agents: number;
+  /** The client's budget (COOLIFY_RATE_LIMIT_PER_MINUTE). */
+  budgetPerMinute: number;
+  parallel: number;
+  /** Simulator: each deployment phase (queued, in_progress, then starting) lasts this long. */
+  phaseMs?: number;
+  deleteDelayMs?: number;
+}
+
+export interface PhaseResult {
+  virtualSeconds: number;
+  wallMs: number;
+  requests: number;
+  refused429: number;
+  failed: { key: string; error: string }[];
+  skipped: number;
+  /** Requests per kind, e.g. "GET /deployments/{id}": 250. */
+  byRequest: Record<string, number>;
+  /** Most requests Coolify saw in any 60 s (virtual) window. */
+  maxPerMinute: number;
+}
+
+export interface FleetResult {
+  options: Required<FleetOptions>;
+  up: PhaseResult & { rateBoundSeconds: number; queueBoundSeconds: number };
+  destroy: PhaseResult & { rateBoundSeconds: number; deleteBoundSeconds: number; leftOver: number };
+}
+
+const COOLIFY_LIMIT_PER_MINUTE = 200;
+const BUILDS_PER_SERVER = 2;
+
+const shortPath = (method: string, path: string) =>
+  `${method} ${path
+    .split("?")[0]
+    ?.replace("/api/v1", "")
+    .replace(/\/[a-z0-9]{24}(?=\/|$)/g, "/{id}")}`;
+
+interface Made {
+  id: string;
+  outs: Props;
+}
+
+export async function fleet(opts: FleetOptions): Promise<FleetResult> {
+  const o: Required<FleetOptions> = { phaseMs: 1_000, deleteDelayMs: 10_000, ...opts };
+  const sim = await startSimulator({
+    port: 0,
+    deploymentPhaseMs: o.phaseMs,
+    deleteDelayMs: o.deleteDelayMs,
+    rateLimitPerMinute: COOLIFY_LIMIT_PER_MINUTE,
+  });
+  sim.control.setClockSpeed(0);
+  const clock = new SteppedClock((ms) => sim.control.step(ms));
+  setProviderClock(clock);
+  resetSharedRateLimiters();
+  const saved = { ...process.env };
+  process.env.COOLIFY_URL = sim.url;
+  process.env.COOLIFY_TOKEN = sim.rootToken;
+  process.env.COOLIFY_RATE_LIMIT_PER_MINUTE = String(o.budgetPerMinute);
+  process.env.ELIZA_COOLIFY_POLL_SCALE = "1";
+
+  // Virtual time of each API request, as the simulator saw it arrive.
+  const arrivals: number[] = [];
+  const onRequest = () => arrivals.push(clock.now());
+  subscribe("http.server.request.start", onRequest);
+
+  const made = new Map<string, Made>();
+  const out = (key: string) => (made.get(key) as Made).outs;
+  const names = Array.from({ length: o.agents }, (_, i) => `agent-${String(i + 1).padStart(3, "0")}`);
+
+  const where = () => ({
+    projectUuid: out("project").uuid,
+    environment: out("project").environment,
+    serverUuid: out("project").serverUuid,
+  });
+  const inputsOf: Record<string, () => Props> = {
+    project: () => ({ name: "eliza-fleet", environment: "staging", owner: "fleet/dev/project" }),
+    db: () => ({
+      ...where(),
+      name: "agents-db-postgres",
+      limits: { memory: "512m" },
+      isPublic: false,
+      owner: "fleet/dev/agents-db-postgres",
+    }),
+  };
+  const types: Record<string, string> = { project: "Project", db: "PostgresDatabase" };
+  const graph: { key: string; deps: string[] }[] = [
+    { key: "project", deps: [] },
+    { key: "db", deps: ["project"] },
+  ];
+  for (const name of names) {
+    const app = `${name}/app`;
+    const env = `${name}/env`;
+    const dep = `${name}/deployment`;
+    types[app] = "Application";
+    types[env] = "EnvVars";
+    types[dep] = "Deployment";
+    inputsOf[app] = () => ({
+      ...where(),
+      name,
+      description: `ElizaOS agent ${name}`,
+      source: { type: "dockerimage", image: "ghcr.io/eliza-coolify/eliza-agent", tag: "0.1.0" },
+      port: 3000,
+      healthCheck: { path: "/health", interval: 10, timeout: 5, retries: 5, startPeriod: 60 },
+      limits: { memory: "512m", cpus: "0.5" },
+      stopGracePeriod: 30,
+      domains: [`https://${name}.fleet.example.com`],
+      owner: `fleet/dev/${name}-app`,
+    });
+    inputsOf[env] = () => ({
+      applicationUuid: made.get(app)?.id,
+      variables: {
+        ...AGENT_BASE_ENV,
+        LOG_LEVEL: "info",
+        AGENT_CHARACTER_JSON: JSON.stringify({ name, bio: [`${name} of the fleet`], plugins: [] }),
+        POSTGRES_URL: String(out("db").internalUrl ?? "postgres://eliza:pw@db:5432/eliza"),
+        ELIZA_SERVER_AUTH_TOKEN: `token-${name}-000000000000000000000000000000000000`,
+        SECRET_SALT: `salt-${name}-0000000000000000000000000000000000000000000000000000`,
+        OPENAI_API_KEY: "sk-fleet-0000000000000000",
+      },
+      locked: ["POSTGRES_URL", "ELIZA_SERVER_AUTH_TOKEN", "SECRET_SALT", "OPENAI_API_KEY"],
+    });
+    inputsOf[dep] = () => ({
+      applicationUuid: made.get(app)?.id,
+      triggers: {
+        image: "ghcr.io/eliza-coolify/eliza-agent:0.1.0",
+        env: String(out(env).digest ?? ""),
+        domains: String(out(app).fqdn ?? ""),
+        limits: "512m/0.5",
+      },
+    });
+    graph.push({ key: app, deps: ["project"] });
+    graph.push({ key: env, deps: [app, "db"] });
+    graph.push({ key: dep, deps: [app, env] });
+  }
+
+  const create = async (key: string) => {
+    const impl = implementationOf(types[key] as string);
+    const checked = await impl.check({}, (inputsOf[key] as () => Props)());
+    if (checked.failures.length > 0)
+      throw new Error(`${key}: check failed: ${JSON.stringify(checked.failures)}`);
+    made.set(key, await impl.create(checked.inputs));
+  };
+  const phase = async (steps: Step[]) => {
+    sim.control.clearRequestLog();
+    arrivals.length = 0;
+    const v0 = clock.now();
+    const w0 = Date.now();
+    const run = await onVirtualTime(clock, runSteps(steps, o.parallel));
+    const log = sim.control.requestLog().filter((e) => e.plane !== "agent");
+    const byRequest: Record<string, number> = {};
+    for (const e of log) {
+      const k = shortPath(e.method, e.path);
+      byRequest[k] = (byRequest[k] ?? 0) + 1;
+    }
+    return {
+      virtualSeconds: (clock.now() - v0) / 1000,
+      wallMs: Date.now() - w0,
+      requests: log.length,
+      refused429: log.filter((e) => e.status === 429).length,
+      failed: run.failed,
+      skipped: run.skipped.length,
+      byRequest,
+      maxPerMinute: maxInWindow(arrivals, 60_000),
+    };
+  };
+
+  try {
+    forgetChecks(); // a pulumi up runs a provider process of its own
+    const up = await phase(graph.map((g) => ({ ...g, run: () => create(g.key) })));
+    const deploymentSeconds = (2 * o.phaseMs) / 1000;
+
+    forgetChecks(); // and so does pulumi destroy
+    // EnvVars are deletedWith their application (components/agent.ts): the engine skips them.
+    const destroyOne = async (key: string) => {
+      const m = made.get(key);
+      if (!m || types[key] === "EnvVars") return;
+      await implementationOf(types[key] as string).delete(m.id, m.outs);
+    };
+    const down = await phase(reversed(graph, destroyOne));
+    const state = sim.control.state();
+    const leftOver = state.projects.length + state.applications.length + state.databases.length;
+    return {
+      options: o,
+      up: {
+        ...up,
+        rateBoundSeconds: (up.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,
+        queueBoundSeconds: Math.ceil(o.agents / BUILDS_PER_SERVER) * deploymentSeconds,
+      },
+      destroy: {
+        ...down,
+        rateBoundSeconds: (down.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,
+        // Each delete job takes deleteDelay; the project goes only after its children are gone.
+        deleteBoundSeconds: o.deleteDelayMs / 1000,
+        leftOver,
+      },
+    };
+  } finally {
+    unsubscribe("http.server.request.start", onRequest);
+    setProviderClock();
+    process.env = saved;
+    await sim.close();
+  }
+}
