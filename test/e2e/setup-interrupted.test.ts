@@ -12,8 +12,9 @@ import { repoRoot } from "./harness";
 const work = mkdtempSync(join(tmpdir(), "eliza-coolify-setup-"));
 const agentDir = join(work, "agent");
 mkdirSync(agentDir);
-for (const f of ["package.json", "package-lock.json", "setup.sh"])
-  cpSync(join(repoRoot, "agent", f), join(agentDir, f));
+// What agent/setup.sh reads: the manifest, the lockfile and its scripts (the Postgres installer).
+for (const f of ["package.json", "package-lock.json", "setup.sh", "scripts"])
+  cpSync(join(repoRoot, "agent", f), join(agentDir, f), { recursive: true });
 
 const env = {
   ...process.env,
