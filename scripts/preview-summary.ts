@@ -199,9 +199,10 @@ export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * `add`, `delete` and `update` as in a detailedDiff; `unknown`: the new value is known only at
- * apply; `secret`: both sides are masked, so whether it changed cannot be told.
+ * apply; `may-change`: an env variable whose new value is known only at apply (EnvVars writes it
+ * only if it differs then); `secret`: both sides are masked, so whether it changed cannot be told.
  */
-export type InputChangeKind = "add" | "delete" | "update" | "unknown" | "secret";
+export type InputChangeKind = "add" | "delete" | "update" | "unknown" | "may-change" | "secret";
 export interface InputChange {
   path: string;
   kind: InputChangeKind;
@@ -223,9 +224,11 @@ export function inputChanges(step: PreviewStep): InputChange[] {
   const variables = isRecord(news.changedVariables) ? news.changedVariables : undefined;
   const changes: InputChange[] = [];
   if (variables) {
-    // EnvVars: the provider compared the values and named what differs (names only).
+    // EnvVars: the provider compared the values and named what differs (names only); `unknown`
+    // is a value known only at apply, which may turn out the same.
     for (const [name, kind] of Object.entries(variables)) {
-      changes.push({ path: name, kind: kind === "add" || kind === "delete" ? kind : "update" });
+      const named: InputChangeKind = kind === "add" || kind === "delete" ? kind : "update";
+      changes.push({ path: name, kind: kind === "unknown" ? "may-change" : named });
     }
   }
   const skip = new Set(["changedVariables", ...(variables ? ["variables"] : [])]);
@@ -325,9 +328,11 @@ function propertyLabel(p: { path: string; kind: string; replaces: boolean }): st
         ? " (removed)"
         : kind === "unknown"
           ? " (known after apply)"
-          : kind === "secret"
-            ? " (secret, not compared)"
-            : "";
+          : kind === "may-change"
+            ? " (may change, known after apply)"
+            : kind === "secret"
+              ? " (secret, not compared)"
+              : "";
   return p.replaces ? `**${base}${suffix} (forces replacement)**` : `${base}${suffix}`;
 }
 
@@ -424,6 +429,12 @@ export function summarizePreview(digest: PreviewDigest, opts: SummaryOptions): s
     if (providerOnly > 0) {
       out.push(
         `${plural(providerOnly, "resource")} change${providerOnly === 1 ? "s" : ""} only in the serialized provider code; the Coolify objects themselves are unchanged.`,
+      );
+      out.push("");
+    }
+    if (changed.some((r) => r.properties.some((p) => /^(unknown|may-change)/.test(p.kind)))) {
+      out.push(
+        "_Known after apply_: the new value comes from a resource this change updates or replaces. `pulumi up` compares it once it is known and changes nothing where it turns out the same.",
       );
       out.push("");
     }

@@ -67,13 +67,21 @@ describe("EnvVars", () => {
       OPENAI_API_KEY: "update",
     });
     expect(JSON.stringify(r.inputs.changedVariables)).not.toMatch(/sk-|debug|info/);
-    // A value not known yet (during preview) counts as changed; a create has nothing to compare.
+    // A value not known yet (during preview: the database URL while the database is updated)
+    // may or may not change: it is compared at apply. A create has nothing to compare.
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     const partial = await envVarsImpl.check(olds, {
       ...olds,
       variables: { ...olds.variables, SAME: unknown },
     });
-    expect(partial.inputs.changedVariables).toEqual({ SAME: "update" });
+    expect(partial.failures).toEqual([]);
+    expect(partial.inputs.changedVariables).toEqual({ SAME: "unknown" });
+    // An unknown value in a variable that is new, or whose locked flag flips, is a definite write.
+    const flipped = await envVarsImpl.check(
+      { ...olds, locked: [] },
+      { ...olds, variables: { ...olds.variables, SAME: unknown, NEW: unknown }, locked: ["SAME"] },
+    );
+    expect(flipped.inputs.changedVariables).toEqual({ NEW: "add", SAME: "update" });
     expect((await envVarsImpl.check({}, news)).inputs.changedVariables).toBeUndefined();
     expect(
       (await envVarsImpl.check(olds, { ...news, variables: unknown })).inputs.changedVariables,

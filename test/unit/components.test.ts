@@ -297,10 +297,16 @@ describe("ElizaAgent with an image source and a domain (the dev stack's server-b
     expect(app.inputs.limits).toEqual({ memory: "1g", cpus: "0.5" });
   });
 
-  it("sets every program-set env var exactly once, as one secret input", () => {
+  it("sets every program-set env var exactly once, every value a secret", () => {
     const env = only(built.children, T("EnvVars"));
-    // The whole map is one secret on the wire, not just the secret values in it.
-    expect(isSecretWire(env.wire.variables)).toBe(true);
+    // Every value is a secret on the wire, not just the secret ones; the names are not, so a
+    // preview with one value unknown (the database URL) still names the others.
+    const wireVariables = env.wire.variables as Record<string, unknown>;
+    expect(isSecretWire(wireVariables)).toBe(false);
+    expect(Object.keys(wireVariables).length).toBeGreaterThan(5);
+    for (const [key, value] of Object.entries(wireVariables)) {
+      expect(isSecretWire(value), `${key} is a secret on the wire`).toBe(true);
+    }
     expect(env.inputs.applicationUuid).toBe("uuid-bod-app");
     // Deleted with the application: destroy sends no request per variable.
     expect(env.deletedWith).toMatch(/coolify:Application::bod-app$/);

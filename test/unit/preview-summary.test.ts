@@ -271,6 +271,27 @@ describe("inputChanges: what changed, from the step's old and new inputs", () =>
       { path: "DROPPED", kind: "delete" },
     ]);
   });
+
+  it("says a variable whose value is known only at apply may change, not that it changes", () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const envStep: PreviewStep = {
+      ...step(
+        { applicationUuid: "u", variables: { POSTGRES_URL: "[secret]", LOG_LEVEL: "[secret]" } },
+        {
+          applicationUuid: "u",
+          variables: { POSTGRES_URL: unknown, LOG_LEVEL: "[secret]" },
+          changedVariables: { POSTGRES_URL: "unknown" },
+        },
+      ),
+      urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/coolify:EnvVars::a-env",
+    };
+    expect(inputChanges(envStep)).toEqual([{ path: "POSTGRES_URL", kind: "may-change" }]);
+    const md = summarizePreview({ steps: [envStep] }, { stack: "dev" });
+    expect(md).toContain(
+      "| update | `coolify:EnvVars` | `a-env` | `POSTGRES_URL` (may change, known after apply) |",
+    );
+    expect(md).toContain("_Known after apply_:");
+  });
 });
 
 describe("CLI", () => {
@@ -352,7 +373,9 @@ describe("real `pulumi preview --json` output of the dev stack (scripts/capture-
   it("flags the replacement a source change forces, and lists the updates", () => {
     const digest = fixture("real-changes-dev.json");
     const md = summarizePreview(digest, { stack: "dev" });
-    expect(md).toContain("**2** to replace");
+    // The app is replaced; its EnvVars and Deployment are updates whose application uuid is
+    // known after apply (their providers decide at apply, when it is known).
+    expect(md).toContain("**1** to replace");
     expect(md).toMatch(/REPLACE `coolify:Application` `release-scribe-app`/);
     expect(md).toMatch(/\| update \| `coolify:Application` \| `server-bod-app` \|/);
   });
@@ -388,8 +411,41 @@ describe("real `pulumi preview --json` output of the dev stack (scripts/capture-
     expect(fixtureText("real-env-changes-dev.json")).not.toContain("sk-demo");
   });
 
+  it("a database change: the database is updated; the agents' POSTGRES_URL may change, with no value", () => {
+    const digest = fixture("real-database-changes-dev.json");
+    const md = summarizePreview(digest, { stack: "dev" });
+    // databaseMemory 512m -> 1g and a newer pgvector image: an update in place, no replacement.
+    expect(md).toContain("**0** to create · **9** to update · **0** to replace · **0** to delete");
+    expect(md).not.toContain("CAUTION");
+    expect(md).toContain(
+      "| update | `coolify:PostgresDatabase` | `agents-db-postgres` | `image`, `limits.memory` |",
+    );
+    // The database URL is an output of the database, not known during the preview: each agent's
+    // EnvVars names POSTGRES_URL as something that may change, not as a definite update, and
+    // names no other variable and not the whole masked set.
+    for (const agent of ["server-bod", "release-scribe"]) {
+      expect(md).toContain(
+        `| update | \`coolify:EnvVars\` | \`${agent}-env\` | \`POSTGRES_URL\` (may change, known after apply) |`,
+      );
+    }
+    expect(md).not.toMatch(/`POSTGRES_URL`(?! \(may change)/);
+    expect(md).not.toContain("`variables`");
+    expect(md).toContain("_Known after apply_:");
+    // No value and nothing derived from one: no URL, password or hash in the comment.
+    expect(md).not.toMatch(/postgres(ql)?:\/\//);
+    expect(md).not.toMatch(/[0-9a-f]{32}/);
+    expect(md).not.toContain("[secret]");
+    expect(md).not.toContain("0.8.1");
+    expect(md).not.toContain("1g");
+  });
+
   it("prints no value from the real state", () => {
-    for (const name of ["real-first-deploy-dev.json", "real-changes-dev.json", "real-env-changes-dev.json"]) {
+    for (const name of [
+      "real-first-deploy-dev.json",
+      "real-changes-dev.json",
+      "real-env-changes-dev.json",
+      "real-database-changes-dev.json",
+    ]) {
       const digest = fixture(name);
       const md = summarizePreview(digest, { stack: "dev" });
       // Names appear in state too (an agent's name is a Coolify name input and part of URNs):

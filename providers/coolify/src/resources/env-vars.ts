@@ -124,16 +124,19 @@ function changedEntries(olds: Props, news: EnvVarsInputs): { upsert: string[]; r
 }
 
 /**
- * The variables that differ from the last deployed inputs, by name only: `add`, `update` (value,
- * build or locked flag; also a value not known until apply) or `delete`. The preview JSON shows
- * `variables` as one masked secret and the Node dynamic-provider host forwards no detailedDiff,
- * so check adds this as a non-secret input and the PR preview summary names the changes from it.
+ * How a variable differs from the last deployed inputs: `add`, `update` (value, build or locked
+ * flag), `delete`, or `unknown`: its new value is not known until apply (an output of a resource
+ * this run updates, such as the database URL), so it may or may not change.
+ */
+export type VariableChange = "add" | "update" | "delete" | "unknown";
+
+/**
+ * The variables that differ from the last deployed inputs, by name only. The preview JSON shows
+ * each value masked and the Node dynamic-provider host forwards no detailedDiff, so check adds
+ * this as a non-secret input and the PR preview summary names the changes from it.
  * Undefined when there is nothing to compare: a create, or the whole set not known yet.
  */
-export function variableChanges(
-  olds: Props,
-  news: Props,
-): Record<string, "add" | "update" | "delete"> | undefined {
+export function variableChanges(olds: Props, news: Props): Record<string, VariableChange> | undefined {
   const before = olds.variables;
   const after = news.variables;
   const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
@@ -146,10 +149,13 @@ export function variableChanges(
   }));
   // Like changedEntries: a flipped flag is a write, and state from before locking has no `locked`.
   const flagFlipped = (key: string) => flags.some((f) => f.was.has(key) !== f.is.has(key));
-  const changes: Record<string, "add" | "update" | "delete"> = {};
+  const changes: Record<string, VariableChange> = {};
   for (const key of Object.keys(after).sort()) {
     if (!(key in before)) changes[key] = "add";
-    else if (before[key] !== after[key] || flagFlipped(key)) changes[key] = "update";
+    else if (flagFlipped(key)) changes[key] = "update";
+    // Not a definite update: the value is compared at apply, and often turns out the same.
+    else if (hasUnknowns(after[key])) changes[key] = "unknown";
+    else if (before[key] !== after[key]) changes[key] = "update";
   }
   for (const key of Object.keys(before).sort()) if (!(key in after)) changes[key] = "delete";
   return changes;
@@ -257,6 +263,18 @@ export const envVarsImpl: ResourceImpl = {
 };
 
 /**
+ * Each value a secret of its own, not the whole map one secret: one value not known during a
+ * preview (the database URL while the database is updated) then leaves the others and the names
+ * known, so check can say which variable may change instead of "all of them".
+ */
+function secretValues(
+  variables: EnvVarsArgs["variables"],
+): pulumi.Input<Record<string, pulumi.Input<string>>> {
+  if (pulumi.Output.isInstance(variables) || variables instanceof Promise) return pulumi.secret(variables);
+  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, pulumi.secret(v)]));
+}
+
+/**
  * The environment variables of one application, written in one bulk call. It owns only the
  * keys it declares: variables set by hand in Coolify are left alone. Values never reach state:
  * only keyed hashes do, as secrets.
@@ -269,7 +287,7 @@ export class EnvVars extends pulumi.dynamic.Resource {
   constructor(name: string, args: EnvVarsArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Props = {
       ...args,
-      variables: pulumi.secret(args.variables),
+      variables: secretValues(args.variables),
       keys: undefined,
       digest: undefined,
       hashes: undefined,
