@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type Postgres, startPostgres } from "../../agent/scripts/postgres.mjs";
 import { AGENT_STOP_GRACE_PERIOD_S } from "../../components/agent-env";
+import type { ChatSession } from "../../providers/coolify/src/chat-session";
 import { DEFAULT_SMOKE_MESSAGE, runSmokeTest } from "../../providers/coolify/src/smoke-test";
 import { type ModelServer, REPLY_MARKER, startModelServer } from "../model-server/index";
-import { ChatSession } from "./chat-session";
+import { chatSession, sendForReply } from "./chat-session";
 import {
   containerEnv,
   devStackAgent,
@@ -131,6 +132,15 @@ describe("the agent image in production mode (podman, real Postgres, test model 
     recordProductionResults(results, TARGETS);
   }, 120_000);
 
+  it("is an image under the 1 GB target", () => {
+    // A size, not a timing: the same on any machine, so it is asserted.
+    expect(
+      image.bytes,
+      `the image is ${(image.bytes / 1e6).toFixed(0)} MB (${image.bytes} bytes)`,
+    ).toBeLessThan(TARGETS.imageBytes);
+    expect(image.bytes).toBeGreaterThan(0);
+  });
+
   it("turns /health 200 and passes the image's own HEALTHCHECK", async () => {
     const res = await fetch(`${url}/health`);
     expect(res.status).toBe(200);
@@ -161,8 +171,9 @@ describe("the agent image in production mode (podman, real Postgres, test model 
 
   it("answers chat over Socket.IO (connect, join the channel, reply broadcast)", async () => {
     const userId = randomUUID();
-    const session = new ChatSession(url, authToken, agentId, userId);
+    const session = chatSession(url, authToken, agentId, userId);
     const { sessionId, channelId } = await session.open();
+    if (!channelId) throw new Error("POST /api/messaging/sessions gave no channelId to join");
     const socket = await connectSocketIo(url, { entityId: userId, apiKey: authToken });
     try {
       results.websocketConnectMs = Math.round(socket.connectMs);
@@ -223,9 +234,9 @@ describe("the agent image in production mode (podman, real Postgres, test model 
   });
 
   it("starts a conversation that the restart must keep", async () => {
-    chat.session = new ChatSession(url, authToken, agentId, randomUUID());
+    chat.session = chatSession(url, authToken, agentId, randomUUID());
     chat.sent = `remember this before the restart ${randomUUID().slice(0, 8)}`;
-    const reply = await chat.session.send(chat.sent);
+    const reply = await sendForReply(chat.session, chat.sent);
     expect(reply.text).toContain(REPLY_MARKER);
     expect(reply.reopened).toBe(false);
   });
@@ -262,12 +273,13 @@ describe("the agent image in production mode (podman, real Postgres, test model 
     expect(results.restartKeptMessages).toBe(true);
 
     // The session was in memory: the old id is gone (404), the client opens a new one and the agent answers.
-    const direct = await fetch(`${url}/api/messaging/sessions/${session.currentSessionId}`, {
+    const direct = await fetch(`${url}/api/messaging/sessions/${session.sessionId}`, {
       headers: { "x-api-key": authToken },
     });
     expect(direct.status).toBe(404);
     expect(await direct.text()).toMatch(/SESSION_NOT_FOUND/);
-    const reply = await withLogs(() => session.send("are you back?"));
+    // The shipped client (the smoke test's) opens a new session for the same user and sends again.
+    const reply = await withLogs(() => sendForReply(session, "are you back?"));
     expect(reply.reopened).toBe(true);
     expect(reply.text).toContain(REPLY_MARKER);
   });

@@ -7,8 +7,14 @@ import { REPO_DIR } from "./podman";
 
 export const RESULTS_FILE = join(REPO_DIR, "bench", "production-results.json");
 
-/** PRD targets (seed): start < 30 s, memory < 1 GB per container, reply < 3 s, WebSocket < 1 s. */
+/**
+ * PRD targets (seed): start < 30 s, memory < 1 GB per container, reply < 3 s, WebSocket < 1 s; and
+ * the image under 1 GB (the goal of agent/Dockerfile; 1 GB as podman and docker count, 10^9 bytes).
+ * The test asserts the image size, and the generous start and memory bounds; the reply and
+ * Socket.IO timings are measured and recorded here, not asserted (the machine is shared).
+ */
 export const TARGETS = {
+  imageBytes: 1_000_000_000,
   coldStartMs: 30_000,
   rssBytes: 1024 * 1024 * 1024,
   replyMs: 3_000,

@@ -161,6 +161,84 @@ describe("runSmokeTest", () => {
     expect(error.message).toContain("did not reply within");
   });
 
+  it("opens a new session and sends again when the server restarted and lost the session (404 once)", async () => {
+    const opened: string[] = [];
+    const sentTo: string[] = [];
+    const users = new Set<string>();
+    const deleted: string[] = [];
+    const fetchImpl = fakeServer({
+      "POST /api/messaging/sessions": ({ body }) => {
+        users.add((body as { userId: string }).userId);
+        const id = `s-${opened.length + 1}`;
+        opened.push(id);
+        return { status: 201, body: { sessionId: id, channelId: `c-${opened.length}`, agentId: AGENT.id } };
+      },
+      // ElizaOS 1.7.2's answer to a session id it does not know (SessionNotFoundError.toJSON()).
+      "POST /api/messaging/sessions/s-1/messages": () => {
+        sentTo.push("s-1");
+        return {
+          status: 404,
+          body: { error: { code: "SESSION_NOT_FOUND", message: "Session with ID 's-1' not found" } },
+        };
+      },
+      "POST /api/messaging/sessions/s-2/messages": () => {
+        sentTo.push("s-2");
+        return { status: 201, body: { success: true, agentResponse: { text: "pong after restart" } } };
+      },
+      "DELETE /api/messaging/sessions/s-2": () => {
+        deleted.push("s-2");
+        return { status: 200, body: { success: true } };
+      },
+    });
+    const result = await runSmokeTest({ ...base, fetchImpl });
+    expect(result.reply).toBe("pong after restart");
+    expect(opened).toEqual(["s-1", "s-2"]);
+    expect(sentTo).toEqual(["s-1", "s-2"]);
+    // The same user: the agent keeps the conversation, which is in the database.
+    expect(users.size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(deleted).toEqual(["s-2"]);
+  });
+
+  it("reopens once only: a session lost again fails with what the server said", async () => {
+    let opened = 0;
+    const notFound = (id: string) => () => ({
+      status: 404,
+      body: { error: { code: "SESSION_NOT_FOUND", message: `Session with ID '${id}' not found` } },
+    });
+    const fetchImpl = fakeServer({
+      "POST /api/messaging/sessions": () => {
+        opened += 1;
+        return { status: 201, body: { sessionId: `s-${opened}` } };
+      },
+      "POST /api/messaging/sessions/s-1/messages": notFound("s-1"),
+      "POST /api/messaging/sessions/s-2/messages": notFound("s-2"),
+    });
+    const error = await failure(runSmokeTest({ ...base, fetchImpl }));
+    expect(opened).toBe(2);
+    expect(error.code).toBe("unexpected_response");
+    expect(error.message).toContain("404");
+    expect(error.message).toContain("SESSION_NOT_FOUND");
+  });
+
+  it("explains a 401 when the new session after a restart is refused (a rotated token)", async () => {
+    let opened = 0;
+    const fetchImpl = fakeServer({
+      "POST /api/messaging/sessions": () => {
+        opened += 1;
+        return opened === 1
+          ? { status: 201, body: { sessionId: "s-1" } }
+          : { status: 401, body: { error: "API key required" } };
+      },
+      "POST /api/messaging/sessions/s-1/messages": () => ({
+        status: 404,
+        body: { error: { code: "SESSION_NOT_FOUND", message: "Session with ID 's-1' not found" } },
+      }),
+    });
+    const error = await failure(runSmokeTest({ ...base, authToken: "old", fetchImpl }));
+    expect(error.code).toBe("unauthorized");
+  });
+
   it("polls the session when the server returns before the agent answered", async () => {
     const fetchImpl = fakeServer({
       "POST /api/messaging/sessions/s-1/messages": () => ({ status: 201, body: { success: true } }),
@@ -175,10 +253,16 @@ describe("runSmokeTest", () => {
 });
 
 describe("smoke-test module", () => {
-  it("has no runtime imports other than node built-ins (it is required inside the provider process)", () => {
-    const source = readFileSync(join(__dirname, "smoke-test.ts"), "utf8");
-    const imports = [...source.matchAll(/^import\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
-    expect(imports.every((name) => name?.startsWith("node:"))).toBe(true);
-    expect(source).not.toMatch(/\brequire\(/);
+  it("has no runtime imports other than node built-ins and its session client (it is required inside the provider process)", () => {
+    for (const file of ["smoke-test.ts", "chat-session.ts"]) {
+      const source = readFileSync(join(__dirname, file), "utf8");
+      const imports = [...source.matchAll(/^import\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
+      expect(imports.length, file).toBeGreaterThan(0);
+      expect(
+        imports.every((name) => name?.startsWith("node:") || name === "./chat-session"),
+        `${file} imports ${imports.join(", ")}`,
+      ).toBe(true);
+      expect(source).not.toMatch(/\brequire\(/);
+    }
   });
 });

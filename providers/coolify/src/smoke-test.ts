@@ -8,13 +8,15 @@
 // - GET /healthz: 200 as soon as HTTP listens (public). GET /health: 200 when >= 1 agent runs,
 //   503 {status:"DEGRADED"} otherwise (public).
 // - /api/* needs `X-API-KEY: <ELIZA_SERVER_AUTH_TOKEN>` when the server has a token; 401 otherwise.
-// - POST /api/messaging/sessions {agentId, userId} -> 201 {sessionId}.
+// - POST /api/messaging/sessions {agentId, userId} -> 201 {sessionId}. Sessions live in the server's
+//   memory: after a restart (Coolify restarting the container just after the deploy, say) the id
+//   answers 404 SESSION_NOT_FOUND, and ChatSession opens a new one and sends again.
 // - POST /api/messaging/sessions/:id/messages {content, transport:"http"} (1.7.2) or
 //   {mode:"sync"} (1.7.0) blocks until the agent answered -> 201 {agentResponse:{text}}. A model
 //   provider failure gives 500 "Failed to process message in HTTP transport" with no detail; the
 //   detail (e.g. "Incorrect API key provided") is in GET /api/agents/:id/logs as a run_event error.
 
-import { randomUUID } from "node:crypto";
+import { type ChatResponse, ChatSession, SessionOpenError } from "./chat-session";
 
 export interface SmokeTestOptions {
   /** Server origin, e.g. https://agent.example.com or http://127.0.0.1:3000. */
@@ -70,11 +72,7 @@ interface AgentSummary {
   status?: string;
 }
 
-interface HttpResult {
-  status: number;
-  body: unknown;
-  text: string;
-}
+type HttpResult = ChatResponse;
 
 export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult> {
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
@@ -183,18 +181,22 @@ export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestRes
   const agent = pickAgent(agents, opts.agentName);
 
   // 4. Open a session (a DM channel between a throwaway user and the agent).
-  const userId = randomUUID();
-  const sessionId = await step(
+  const session = new ChatSession(request, agent.id);
+  const userId = session.userId;
+  // A session the server refused to open (here, or again after a restart lost the first one).
+  const openFailure = (error: unknown): unknown => {
+    if (!(error instanceof SessionOpenError)) return error;
+    const res = error.response;
+    return res.status === 401 || res.status === 403
+      ? unauthorized(res, opts.authToken)
+      : unexpected("POST /api/messaging/sessions", res);
+  };
+  await step(
     "open a session",
-    async () => {
-      const res = await request("POST", "/api/messaging/sessions", { agentId: agent.id, userId });
-      if (res.status === 401 || res.status === 403) throw unauthorized(res, opts.authToken);
-      const id = dig(res.body, "sessionId");
-      if ((res.status !== 201 && res.status !== 200) || typeof id !== "string") {
-        throw unexpected("POST /api/messaging/sessions", res);
-      }
-      return id;
-    },
+    () =>
+      session.open().catch((error: unknown) => {
+        throw openFailure(error);
+      }),
     slow("open a session"),
   );
 
@@ -216,11 +218,12 @@ export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestRes
         // the agent's log). Such a 500 is retried for a short while; a logged provider error is not.
         const retryUntil = Math.min(deadline, Date.now() + INIT_RETRY_WINDOW_MS);
         for (;;) {
-          const res = await request("POST", `/api/messaging/sessions/${sessionId}/messages`, {
-            content: message,
-            transport: "http",
-            mode: "sync",
-          });
+          const posted = await session
+            .post({ content: message, transport: "http", mode: "sync" })
+            .catch((error: unknown) => {
+              throw openFailure(error);
+            });
+          const res = posted.response;
           if (res.status === 401 || res.status === 403) throw unauthorized(res, opts.authToken);
           if (res.status >= 500) {
             const cause = await providerError(request, agent.id, userId);
@@ -241,7 +244,7 @@ export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestRes
           if (typeof text === "string" && text.trim()) return text.trim();
           if (dig(res.body, "agentResponse") === undefined) {
             // A server without the synchronous transport returns at once: poll the session instead.
-            return await pollForReply(request, sessionId, sentAt, deadline);
+            return await pollForReply(request, posted.sessionId, sentAt, deadline);
           }
           throw new SmokeTestError(
             "no_reply",
@@ -256,7 +259,7 @@ export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestRes
     return { ok: true, agentId: agent.id, reply, latencyMs: Date.now() - sentAt };
   } finally {
     // Sessions live in server memory; free this one. Best effort, outside the deadline.
-    void fetchImpl(`${baseUrl}/api/messaging/sessions/${sessionId}`, {
+    void fetchImpl(`${baseUrl}/api/messaging/sessions/${session.sessionId}`, {
       method: "DELETE",
       headers,
       signal: AbortSignal.timeout(5_000),
