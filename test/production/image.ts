@@ -24,7 +24,8 @@ const CONTEXT_INPUTS = [
 ];
 
 /**
- * The CA bundle a build trusts for TLS (npm in the deps stage): ELIZA_COOLIFY_CA_BUNDLE, else the
+ * The CA bundle a build trusts for TLS (npm in the deps stage, apt in the runtime stage; the
+ * build secret ca_bundle): ELIZA_COOLIFY_CA_BUNDLE, else the
  * host's trust store. A TLS-inspecting proxy re-signs the registry's certificate with a CA that the
  * host trusts and a fresh image does not; with no bundle the build uses the image's own.
  */
