@@ -112,6 +112,25 @@ describe("the dev stack end to end on the simulator", () => {
     expect(noChanges(again.changeSummary)).toEqual([]);
   });
 
+  it("applies a database change to the database alone: the agents' URL is the same, nothing redeploys", async () => {
+    const deployments = () => t.sim.control.state().deployments.length;
+    const before = deployments();
+    const log = await during(async () => {
+      // The preview cannot know POSTGRES_URL (an output of the database being updated) and says
+      // the agents' env may change; at apply it turns out the same.
+      await t.stack.setConfig("eliza-coolify:databaseMemory", { value: "1g" });
+      const up = await t.stack.up({ onOutput: t.onOutput });
+      expect(up.summary.result).toBe("succeeded");
+      expect(up.summary.resourceChanges?.update).toBe(1);
+    });
+    expect(t.sim.control.state().databases[0]?.limits_memory).toBe("1g");
+    expect(writes(log).filter((e) => e.path.includes("/envs"))).toEqual([]);
+    // No deploy, besides the check that the token may deploy (a probe that changes nothing).
+    const deploys = writes(log).filter((e) => e.path.startsWith("/api/v1/deploy"));
+    expect(deploys.filter((e) => !e.path.includes("eliza-coolify-ability-check"))).toEqual([]);
+    expect(deployments()).toBe(before);
+  });
+
   it("keeps every secret out of state and CLI output", async () => {
     // The state file as the backend stores it (Automation API's exportStack decrypts secrets).
     const exported = readFileSync(join(t.stateDir, ".pulumi/stacks/eliza-coolify/dev.json"), "utf8");
