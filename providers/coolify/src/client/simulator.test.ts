@@ -7,7 +7,6 @@
  * import and described by the minimal local interface below (a static import would pull it
  * into `tsc -b providers/coolify`).
  */
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ClientOptions, CoolifyClient, closeAgents } from "./client";
@@ -45,11 +44,6 @@ interface Sim {
 type StartSimulator = (o: { port?: number; version?: string }) => Promise<Sim>;
 
 const SIMULATOR = path.resolve(__dirname, "../../../../test/simulator/index.ts");
-const haveSimulator = existsSync(SIMULATOR);
-if (!haveSimulator) {
-  // Loud on purpose: these tests are skipped only while the simulator does not exist yet.
-  console.warn(`client simulator tests SKIPPED: ${SIMULATOR} does not exist`);
-}
 
 async function loadSimulator(): Promise<StartSimulator> {
   const mod = (await import(SIMULATOR)) as { startSimulator: StartSimulator };
@@ -72,7 +66,7 @@ class SimClock implements Clock {
   }
 }
 
-describe.skipIf(!haveSimulator)("client against the simulator", () => {
+describe("client against the simulator", () => {
   let sim: Sim;
   let startSimulator: StartSimulator;
   let clock: SimClock;
