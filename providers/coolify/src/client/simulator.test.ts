@@ -376,6 +376,20 @@ describe("client against the simulator", () => {
       expect((await c.listProjects()).filter((p) => p.name === "dropped")).toHaveLength(1);
     });
 
+    it("a bulk env upsert whose answer was lost is sent again: keyed, so nothing is doubled", async () => {
+      const project = await projectWithEnv();
+      const { uuid: app } = await dockerImageApp(project);
+      const flags = { is_preview: false, is_literal: true, is_multiline: false, is_shown_once: false };
+      sim.control.injectFault({ kind: "dropAfterCommit", match: { method: "PATCH", path: /\/envs\/bulk$/ } });
+      await c.bulkUpsertApplicationEnvs(app, [
+        { key: "LOG_LEVEL", value: "warn", ...flags },
+        { key: "SERVER_PORT", value: "3000", ...flags },
+      ]);
+      expect(seen("PATCH", /\/envs\/bulk$/).map((e) => e.status)).toEqual([0, 201]);
+      const envs = (await c.listApplicationEnvs(app)).filter((e) => !e.is_preview);
+      expect(envs.map((e) => `${e.key}=${e.value}`).sort()).toEqual(["LOG_LEVEL=warn", "SERVER_PORT=3000"]);
+    });
+
     it("a DELETE whose response was dropped is retried and the 404 counts as done", async () => {
       const project = await projectWithEnv();
       sim.control.injectFault({ kind: "dropAfterCommit", match: { method: "DELETE" } });
