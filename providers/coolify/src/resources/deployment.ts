@@ -5,6 +5,8 @@ import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
 import { deployGate } from "../provider/deploy-gate";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
+import { isLostResponse } from "../provider/lookup";
+import { tell } from "../provider/notify";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
@@ -45,6 +47,51 @@ function logTail(deployment: Record<string, unknown>, lines = 20): string {
   return entries.slice(-lines).join("\n");
 }
 
+/** A finished deployment this much older than our lost request cannot be the one it started. */
+const LOST_DEPLOY_WINDOW_MS = 10 * 60_000;
+
+/**
+ * POST /deploy, reconciled when its answer is lost (a dropped connection, a timeout): Coolify
+ * may have queued the deployment anyway. The application's newest deployments are read, and
+ * one that is newer than the last deployment this resource recorded (`previous`) and still
+ * queued or running, or finished since the request was sent, is the one it started: it is waited
+ * on instead of deploying twice. Only when Coolify has none is the deploy sent again (and a twin
+ * would still be refused: Coolify skips a deploy of a commit that is already queued).
+ */
+async function deployOnce(
+  client: CoolifyClient,
+  i: DeploymentInputs,
+  previous: string | undefined,
+): Promise<{ deploymentUuid: string }> {
+  const sentAt = Date.now();
+  try {
+    return await client.deploy(i.applicationUuid, { force: i.force });
+  } catch (e) {
+    if (!isLostResponse(e)) throw e;
+    const { deployments } = await client.listApplicationDeployments(i.applicationUuid, { take: 5 });
+    const known = deployments.findIndex((d) => d.deployment_uuid === previous);
+    const newest = (known < 0 ? deployments : deployments.slice(0, known))[0];
+    const created = Date.parse(String(newest?.created_at ?? ""));
+    const ours =
+      newest &&
+      (newest.status === "queued" ||
+        newest.status === "in_progress" ||
+        (Number.isFinite(created) && created >= sentAt - LOST_DEPLOY_WINDOW_MS));
+    if (ours) {
+      tell(
+        `the answer to POST /deploy for application ${i.applicationUuid} was lost; Coolify had started ` +
+          `deployment ${newest.deployment_uuid} (${newest.status}), which is waited on instead of deploying twice.`,
+      );
+      return { deploymentUuid: newest.deployment_uuid };
+    }
+    tell(
+      `the answer to POST /deploy for application ${i.applicationUuid} was lost and Coolify has no deployment ` +
+        "from it; deploying once more.",
+    );
+    return await client.deploy(i.applicationUuid, { force: i.force });
+  }
+}
+
 /**
  * Deploys and waits until the deployment has finished AND the application reports
  * running:healthy: Coolify marks a deployment finished when the container starts, not when it
@@ -53,8 +100,9 @@ function logTail(deployment: Record<string, unknown>, lines = 20): string {
 async function deployAndWait(
   client: CoolifyClient,
   i: DeploymentInputs,
-  lastSeconds?: number,
+  last: { seconds?: number; deploymentUuid?: string } = {},
 ): Promise<Props> {
+  const lastSeconds = last.seconds;
   const started = now();
   // The last deployment of this application took about this long: look first just after it.
   const expectedMs = lastSeconds !== undefined && lastSeconds > 0 ? lastSeconds * 1000 : undefined;
@@ -66,7 +114,7 @@ async function deployAndWait(
   let attempt = 0;
   let deployment: Record<string, unknown> & { status: string };
   try {
-    ({ deploymentUuid } = await client.deploy(i.applicationUuid, { force: i.force }));
+    ({ deploymentUuid } = await deployOnce(client, i, last.deploymentUuid));
     for (;;) {
       await sleep(delay(attempt++));
       deployment = await client.getDeployment(deploymentUuid);
@@ -143,7 +191,10 @@ export const deploymentImpl: ResourceImpl = {
   },
 
   async update(_id, olds, news) {
-    const last = typeof olds.seconds === "number" ? olds.seconds : undefined;
+    const last = {
+      seconds: typeof olds.seconds === "number" ? olds.seconds : undefined,
+      deploymentUuid: typeof olds.deploymentUuid === "string" ? olds.deploymentUuid : undefined,
+    };
     return { outs: await deployAndWait(coolifyClient(), news as unknown as DeploymentInputs, last) };
   },
 
