@@ -333,7 +333,15 @@ export function parseCharacterJson(
   try {
     return { ok: true, data: JSON.parse(text) };
   } catch (err) {
-    return { ok: false, problems: [{ path: "", message: `invalid JSON: ${(err as Error).message}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: "",
+          message: `invalid JSON: ${(err as Error).message} — fix the syntax there (a missing quote, comma or brace)`,
+        },
+      ],
+    };
   }
 }
 
