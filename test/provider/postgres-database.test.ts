@@ -133,7 +133,7 @@ describe("PostgresDatabase", () => {
     // The simulator's clock stands still: the database stays "starting" for good. The provider's
     // 600 s bound runs on ELIZA_COOLIFY_POLL_SCALE (0.005 here): 3 s.
     p.sim.control.setClockSpeed(0);
-    const failed = await create(postgresDatabaseImpl, inputs).catch((e: unknown) => e as Error);
+    const failed = (await create(postgresDatabaseImpl, inputs).catch((e: unknown) => e)) as Error;
     p.sim.control.setClockSpeed(1);
     expect(failed).toBeInstanceOf(Error);
     expect(failed.message).toMatch(
