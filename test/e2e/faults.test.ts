@@ -146,10 +146,7 @@ describe("the fault matrix on the dev stack", () => {
     secrets.add(t.sim.rootToken);
     goodStackFile = readFileSync(stackFile(), "utf8");
   });
-  afterAll(async () => {
-    if (process.env.FAULTS_DEBUG_OUT) writeFileSync(process.env.FAULTS_DEBUG_OUT, t.output.join(""));
-    await t?.close();
-  });
+  afterAll(async () => t?.close());
 
   beforeEach(() => {
     caseStart = t.output.length;
