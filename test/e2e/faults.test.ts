@@ -69,10 +69,24 @@ describe("the fault matrix on the dev stack", () => {
 
   /**
    * The shape every case must leave: one project with its two environments, one database, the
-   * two agents, and in each application every variable once (and its preview twin once).
+   * two agents, and in each application every variable once (and its preview twin once); and no
+   * orphan: each of them is the one the stack's state records.
    */
   const expectNoDuplicates = () => {
     const s = t.sim.control.state();
+    const state = JSON.parse(
+      readFileSync(join(t.stateDir, ".pulumi/stacks/eliza-coolify/dev.json"), "utf8"),
+    ) as {
+      checkpoint: { latest: { resources?: { type: string; id?: string }[] } };
+    };
+    const recorded = (type: string) =>
+      (state.checkpoint.latest.resources ?? [])
+        .filter((r) => r.type === `pulumi-nodejs:dynamic/coolify:${type}`)
+        .map((r) => String(r.id))
+        .sort();
+    expect(recorded("Project")).toEqual(s.projects.map((p) => String(p.uuid)).sort());
+    expect(recorded("PostgresDatabase")).toEqual(s.databases.map((d) => String(d.uuid)).sort());
+    expect(recorded("Application")).toEqual(s.applications.map((a) => String(a.uuid)).sort());
     expect(s.projects).toHaveLength(1);
     expect(s.environments.map((e) => e.name).sort()).toEqual(["production", "staging"]);
     expect(s.databases).toHaveLength(1);

@@ -47,23 +47,21 @@ function logTail(deployment: Record<string, unknown>, lines = 20): string {
   return entries.slice(-lines).join("\n");
 }
 
-/** A finished deployment this much older than our lost request cannot be the one it started. */
-const LOST_DEPLOY_WINDOW_MS = 10 * 60_000;
-
 /**
  * POST /deploy, reconciled when its answer is lost (a dropped connection, a timeout): Coolify
- * may have queued the deployment anyway. The application's newest deployments are read, and
- * one that is newer than the last deployment this resource recorded (`previous`) and still
- * queued or running, or finished since the request was sent, is the one it started: it is waited
- * on instead of deploying twice. Only when Coolify has none is the deploy sent again (and a twin
- * would still be refused: Coolify skips a deploy of a commit that is already queued).
+ * may have queued the deployment anyway. The application's newest deployments are read; one
+ * newer than the last deployment this resource recorded (`previous`) that is still queued or
+ * running is the one the request started, and it is waited on instead of deploying twice. A
+ * finished one is not taken: nothing tells it apart from a deployment started by hand before
+ * the request, which would not carry the change being deployed. Then the deploy is sent again:
+ * at worst the application is deployed once more with the same settings (and a twin of a queued
+ * one is refused by Coolify itself, which skips a deploy of a commit already queued).
  */
 async function deployOnce(
   client: CoolifyClient,
   i: DeploymentInputs,
   previous: string | undefined,
 ): Promise<{ deploymentUuid: string }> {
-  const sentAt = Date.now();
   try {
     return await client.deploy(i.applicationUuid, { force: i.force });
   } catch (e) {
@@ -71,13 +69,7 @@ async function deployOnce(
     const { deployments } = await client.listApplicationDeployments(i.applicationUuid, { take: 5 });
     const known = deployments.findIndex((d) => d.deployment_uuid === previous);
     const newest = (known < 0 ? deployments : deployments.slice(0, known))[0];
-    const created = Date.parse(String(newest?.created_at ?? ""));
-    const ours =
-      newest &&
-      (newest.status === "queued" ||
-        newest.status === "in_progress" ||
-        (Number.isFinite(created) && created >= sentAt - LOST_DEPLOY_WINDOW_MS));
-    if (ours) {
+    if (newest && (newest.status === "queued" || newest.status === "in_progress")) {
       tell(
         `the answer to POST /deploy for application ${i.applicationUuid} was lost; Coolify had started ` +
           `deployment ${newest.deployment_uuid} (${newest.status}), which is waited on instead of deploying twice.`,
@@ -86,7 +78,7 @@ async function deployOnce(
     }
     tell(
       `the answer to POST /deploy for application ${i.applicationUuid} was lost and Coolify has no deployment ` +
-        "from it; deploying once more.",
+        "from it under way; deploying once more.",
     );
     return await client.deploy(i.applicationUuid, { force: i.force });
   }
