@@ -234,7 +234,7 @@ export const BAD_INPUTS: BadInput[] = [
     ],
     files: { "characters/broken.character.json": '{ "name": "Broken", ' },
     problems: [
-      "eliza-coolify:agents[0].characterFile: characters/broken.character.json: invalid JSON: Expected double-quoted property name in JSON at position 20 — fix the syntax there (a missing quote, comma or brace)",
+      "eliza-coolify:agents[0].characterFile: characters/broken.character.json: invalid JSON at line 1, column 21: Expected double-quoted property name — fix the syntax there (a missing quote, comma or brace)",
     ],
   },
   {

@@ -67,6 +67,9 @@ describe("token abilities", () => {
       .catch((x: unknown) => x)) as Error & { code?: string };
     expect(e.code).toBe("forbidden");
     expect(e.message).toContain("`delete` ability");
+    expect(e.message).toContain(
+      "needed for every DELETE (checked before the first write, by a request that changes nothing)",
+    );
     expect(e.message).toContain("an `up` that removes something");
     expect(s.control.state().projects).toEqual([]);
     expect(requests(s)).toEqual([
