@@ -333,8 +333,33 @@ export function parseCharacterJson(
   try {
     return { ok: true, data: JSON.parse(text) };
   } catch (err) {
-    return { ok: false, problems: [{ path: "", message: `invalid JSON: ${(err as Error).message}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: "",
+          message: `invalid JSON${jsonErrorAt(text, err as Error)} — fix the syntax there (a missing quote, comma or brace)`,
+        },
+      ],
+    };
   }
+}
+
+/**
+ * Where a JSON.parse error is, as line and column, and why. Node versions word the position
+ * differently ("at position 20", "(line 1 column 21)"), so it is taken out and given one way.
+ */
+function jsonErrorAt(text: string, err: Error): string {
+  const position = /at position (\d+)/.exec(err.message);
+  const reason = err.message
+    .replace(/\s*\(line \d+ column \d+\)/, "")
+    .replace(/\s+in JSON at position \d+/, "")
+    .replace(/\s+at position \d+/, "");
+  if (!position) return `: ${reason}`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return ` at line ${line}, column ${column}: ${reason}`;
 }
 
 /**

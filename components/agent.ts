@@ -220,11 +220,14 @@ function createDeployment(
     {
       applicationUuid: app.id,
       // Every change that only a redeploy applies: image, environment, domains, limits, labels.
+      // The declared ones show in a preview; `settings` also moves when `up` writes back an
+      // application setting that drifted (an image tag, limits or health check edited in Coolify).
       triggers: {
         image: imageRef,
         env: envVars.digest,
         domains: app.fqdn,
         limits: `${agent.limits.memory}/${agent.limits.cpus}`,
+        settings: app.revision.apply((r) => String(r ?? 0)),
         ...(agent.frontDoor ? { proxyLabels: app.proxyLabels.apply(labelsDigest) } : {}),
       },
     },

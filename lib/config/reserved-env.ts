@@ -41,7 +41,7 @@ export function checkAgentEnv(env: Record<string, string>, at: string, problems:
       problems.add(
         ns("agents"),
         where,
-        "env var names must be UPPER_SNAKE_CASE (A-Z, 0-9, _), not starting with a digit",
+        `env var names must be UPPER_SNAKE_CASE (A-Z, 0-9, _), not starting with a digit — rename it, e.g. ${suggestEnvName(key)}`,
       );
     } else if (RESERVED_ENV[key]) {
       problems.add(
@@ -57,4 +57,10 @@ export function checkAgentEnv(env: Record<string, string>, at: string, problems:
       );
     }
   }
+}
+
+/** The nearest UPPER_SNAKE_CASE name: log-format -> LOG_FORMAT, 9lives -> _9LIVES. */
+function suggestEnvName(key: string): string {
+  const upper = key.toUpperCase().replace(/[^A-Z0-9_]+/g, "_");
+  return /^[0-9]/.test(upper) ? `_${upper}` : upper || "MY_SETTING";
 }

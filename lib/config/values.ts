@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../characters/schema";
 import { ns } from "./keys";
 import type { Problems } from "./problems";
+import { shownValue } from "./zod-fields";
 
 /** `true`/`false` as booleans or as the strings `pulumi config set` stores. */
 export function asBoolean(value: unknown): boolean | undefined | "invalid" {
@@ -47,7 +48,7 @@ export class ConfigValues {
       this.problems.add(
         ns(key),
         "",
-        `expected true or false (got ${describeValue(this.raw[key])}) — pulumi config set ${ns(key)} true`,
+        `expected true or false (got ${shownValue(this.raw[key])}) — pulumi config set ${ns(key)} true`,
       );
       return undefined;
     }

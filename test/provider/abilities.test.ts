@@ -59,9 +59,30 @@ describe("token abilities", () => {
     expect(requests(s)).toEqual(["GET /api/v1/version"]);
   });
 
-  it("a destroy refused for want of delete resumes cleanly once the token has it", async () => {
+  it("on 4.7.7 a token without delete is refused before the first write of an up", async () => {
+    // An agent removed from the stack is deleted at the end of the `up` that changes the rest.
     const s = await withToken("4.7.7", ["read", "write", "deploy"]);
+    const e = (await implementationOf("Project")
+      .create(project)
+      .catch((x: unknown) => x)) as Error & { code?: string };
+    expect(e.code).toBe("forbidden");
+    expect(e.message).toContain("`delete` ability");
+    expect(e.message).toContain(
+      "needed for every DELETE (checked before the first write, by a request that changes nothing)",
+    );
+    expect(e.message).toContain("an `up` that removes something");
+    expect(s.control.state().projects).toEqual([]);
+    expect(requests(s)).toEqual([
+      "POST /api/v1/deploy",
+      "GET /api/v1/version",
+      "DELETE /api/v1/applications/eliza-coolify-ability-check",
+    ]);
+  });
+
+  it("a destroy refused for want of delete resumes cleanly once the token has it", async () => {
+    const s = await withToken("4.7.7", ["read", "write", "deploy", "delete"]);
     const created = await implementationOf("Project").create(project);
+    process.env.COOLIFY_TOKEN = s.control.createToken({ abilities: ["read", "write", "deploy"] });
     const e = (await implementationOf("Project")
       .delete(created.id, created.outs)
       .catch((x: unknown) => x)) as Error;

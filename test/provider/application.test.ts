@@ -97,6 +97,42 @@ describe("Application", () => {
     expect(app(c.id)?.limits_memory).toBe("2g");
   });
 
+  it("counts the writes a deployment must apply in its revision, and a setting put back after drift is one", async () => {
+    const owner = { name: "rev", owner: "t/dev/rev", domains: [] };
+    const c = await create(applicationImpl, { ...base, ...owner });
+    expect(c.outs.revision).toBe(1);
+    // A description reaches Coolify without a deployment: no new revision.
+    const described = await checked(applicationImpl, { ...base, ...owner, description: "the agent" });
+    const u1 = await applicationImpl.update(c.id, c.outs, described);
+    expect(u1.outs.revision).toBe(1);
+
+    // Edited in Coolify by hand: image tag, limits and health check path.
+    await simApi(p, "PATCH", `/applications/${c.id}`, {
+      docker_registry_image_tag: "9.9.9",
+      limits_memory: "2g",
+      health_check_path: "/nowhere",
+    });
+    const seen = await applicationImpl.read(c.id, { ...described, ...u1.outs });
+    const drifted = seen.props as Props;
+    expect(drifted).toMatchObject({
+      source: { tag: "9.9.9" },
+      limits: { memory: "2g" },
+      healthCheck: { path: "/nowhere" },
+      revision: 1,
+    });
+    expect((await applicationImpl.diff(c.id, drifted, described)).changes).toBe(true);
+    const reqs = await requestsDuring(p.sim, async () => {
+      const u2 = await applicationImpl.update(c.id, drifted, described);
+      expect(u2.outs.revision).toBe(2);
+    });
+    expect(reqs).toEqual([`PATCH /api/v1/applications/${c.id}`]);
+    expect(app(c.id)).toMatchObject({
+      docker_registry_image_tag: "1.7.2",
+      limits_memory: "1g",
+      health_check_path: "/healthz",
+    });
+  });
+
   it("replaces when the source kind or server changes", async () => {
     const c = await create(applicationImpl, { ...base, name: "rep", owner: "t/dev/rep", domains: [] });
     const git = await checked(applicationImpl, {

@@ -20,6 +20,12 @@ describe("Deployment", () => {
   });
   afterAll(async () => p.close());
 
+  const deploymentsOf = (uuid: string) => {
+    const s = p.sim.control.state();
+    const id = s.applications.find((a) => a.uuid === uuid)?.id;
+    return s.deployments.filter((d) => d.application_id === id).length;
+  };
+
   it("deploys, waits for finished and running:healthy, with few polls", async () => {
     const holder: { c?: { id: string; outs: Props } } = {};
     const reqs = await requestsDuring(p.sim, async () => {
@@ -54,6 +60,36 @@ describe("Deployment", () => {
     } finally {
       p.sim.control.setDeploymentOutcome(appUuid, "success");
     }
+  });
+
+  it("a deploy whose answer was lost is found queued in Coolify and waited on: one deployment", async () => {
+    const first = await create(deploymentImpl, { applicationUuid: appUuid, triggers: { image: "a" } });
+    const before = deploymentsOf(appUuid);
+    p.sim.control.injectFault({ kind: "dropAfterCommit", match: { method: "POST", path: "/deploy" } });
+    const news = await checked(deploymentImpl, { applicationUuid: appUuid, triggers: { image: "b" } });
+    const reqs = await requestsDuring(p.sim, async () => {
+      const u = await deploymentImpl.update(first.id, first.outs, news);
+      expect(u.outs).toMatchObject({ status: "finished", applicationStatus: "running:healthy" });
+      expect(u.outs.deploymentUuid).not.toBe(first.outs.deploymentUuid);
+    });
+    expect(deploymentsOf(appUuid)).toBe(before + 1);
+    expect(reqs.filter((r) => r.startsWith("POST"))).toHaveLength(1);
+    expect(reqs).toContain(`GET /api/v1/deployments/applications/${appUuid}?take=5`);
+  });
+
+  it("a deploy that never reached Coolify (connection reset) is sent once more after looking", async () => {
+    const first = await create(deploymentImpl, { applicationUuid: appUuid, triggers: { image: "c" } });
+    const before = deploymentsOf(appUuid);
+    p.sim.control.injectFault({ kind: "reset", match: { method: "POST", path: "/deploy" } });
+    const news = await checked(deploymentImpl, { applicationUuid: appUuid, triggers: { image: "d" } });
+    const reqs = await requestsDuring(p.sim, () => deploymentImpl.update(first.id, first.outs, news));
+    expect(deploymentsOf(appUuid)).toBe(before + 1);
+    const order = reqs.filter((r) => r.startsWith("POST") || r.includes("/deployments/applications/"));
+    expect(order.map((r) => r.split("?")[0])).toEqual([
+      "POST /api/v1/deploy",
+      `GET /api/v1/deployments/applications/${appUuid}`,
+      "POST /api/v1/deploy",
+    ]);
   });
 
   it("keeps its state when Coolify has pruned the deployment record", async () => {

@@ -102,4 +102,37 @@ describe("Project", () => {
     expect(project.environments.map((e) => e.name).sort()).toEqual(["production", "staging"]);
     await projectImpl.delete(created.id, created.outs);
   });
+
+  for (const [fault, made] of [
+    ["dropAfterCommit", "made"],
+    ["reset", "not made"],
+  ] as const) {
+    it(`an environment whose create answer was lost (${made}) is looked up, and there is one`, async () => {
+      p.sim.control.injectFault({ kind: fault, match: { method: "POST", path: /\/environments$/ } });
+      const reqs = await requestsDuring(p.sim, async () => {
+        const created = await create(projectImpl, {
+          ...base,
+          owner: `proj/dev/${fault}`,
+          environment: "staging",
+        });
+        const project = await simApi<{ environments: { name: string }[] }>(
+          p,
+          "GET",
+          `/projects/${created.id}`,
+        );
+        expect(project.environments.map((e) => e.name).sort()).toEqual(["production", "staging"]);
+        await projectImpl.delete(created.id, created.outs);
+      });
+      const envRequests = reqs.filter((r) => /\/projects\/[^/]+\/(environments|staging)$/.test(r));
+      expect(envRequests.map((r) => r.replace(/projects\/[^/]+/, "projects/<uuid>"))).toEqual(
+        fault === "dropAfterCommit"
+          ? ["POST /api/v1/projects/<uuid>/environments", "GET /api/v1/projects/<uuid>/staging"]
+          : [
+              "POST /api/v1/projects/<uuid>/environments",
+              "GET /api/v1/projects/<uuid>/staging",
+              "POST /api/v1/projects/<uuid>/environments",
+            ],
+      );
+    });
+  }
 });

@@ -57,6 +57,23 @@ describe("faults", () => {
       fault: "dropAfterCommit",
     });
   });
+  it("a query match picks one request among those of the same path", async () => {
+    sim.control.injectFault({ kind: "status", status: 503, match: { path: "/deploy", query: /uuid=real/ } });
+    expect((await call(sim, "POST", "/deploy?uuid=probe")).status).toBe(404);
+    expect((await call(sim, "POST", "/deploy?uuid=real")).status).toBe(503);
+    expect((await call(sim, "POST", "/deploy?uuid=real")).status).toBe(404);
+  });
+  it("latency: the held request shows in inFlight and reaches the store only after the delay", async () => {
+    sim.control.injectFault({ kind: "latency", ms: 300, match: { method: "POST", path: "/projects" } });
+    const created = call(sim, "POST", "/projects", { name: "slow" });
+    for (let i = 0; i < 50 && sim.control.inFlight().length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(sim.control.inFlight()).toMatchObject([{ method: "POST", path: "/api/v1/projects" }]);
+    expect(sim.control.state().projects).toEqual([]);
+    expect((await created).status).toBe(201);
+    expect(sim.control.inFlight()).toEqual([]);
+    expect(sim.control.state().projects.map((p) => p.name)).toEqual(["slow"]);
+  });
   it("clearFaults empties the queue", async () => {
     sim.control.injectFault({ kind: "status", status: 503, count: 5 });
     sim.control.clearFaults();

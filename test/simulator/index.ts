@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { AgentPlane, type Scheme } from "./agent-plane";
 import { Core } from "./core";
-import { defaultOpenapiPath, OpenApiValidator } from "./openapi";
+import { defaultOpenapiPath, OPENAPI_HINT, OpenApiValidator } from "./openapi";
 import { SimServer } from "./server";
 import type { Fault, Simulator, SimulatorControl, SimulatorOptions } from "./types";
 
@@ -37,7 +37,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (openapiPath) {
     validator = OpenApiValidator.load(openapiPath);
   } else {
-    console.warn("coolify simulator: OpenAPI request validation is off (no document, or openapiPath: null)");
+    console.warn(
+      `coolify simulator: OpenAPI validation is off (${opts.openapiPath === null ? "openapiPath: null" : OPENAPI_HINT})`,
+    );
   }
   const core = new Core(
     {
@@ -76,6 +78,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       sim.st.faults = [];
     },
     requestLog: () => sim.st.log.map((e) => ({ ...e })),
+    inFlight: () => [...sim.st.inFlight].map((e) => ({ ...e })),
     responseViolations: () => [...sim.st.responseViolations],
     clearRequestLog() {
       sim.st.log = [];

@@ -22,13 +22,40 @@ interface LoadedSpec {
 
 const cache = new Map<string, LoadedSpec>();
 
-/** Repo root = two levels above this file (test/simulator). */
+/** Where Coolify's OpenAPI document is looked for, and how to put it there. */
+export const OPENAPI_HINT =
+  "Coolify's OpenAPI document (4.3.11) belongs at ../shared/coolify/openapi.yaml beside the repository " +
+  "(for a git worktree: beside its main checkout), or at the path in COOLIFY_OPENAPI_PATH. Get it from " +
+  "Coolify's repository (openapi.yaml at tag v4.3.11) and never copy it into this one.";
+
+/**
+ * COOLIFY_OPENAPI_PATH, else ../shared/coolify/openapi.yaml beside the repo root (two levels above
+ * this file), else beside the main checkout when this is a git worktree (`.git` is then a file
+ * naming the worktree's git dir, whose `commondir` leads to the main checkout's .git).
+ */
 export function defaultOpenapiPath(): string | null {
   const fromEnv = process.env.COOLIFY_OPENAPI_PATH;
   if (fromEnv) return path.resolve(fromEnv);
   const repoRoot = path.resolve(__dirname, "..", "..");
-  const p = path.resolve(repoRoot, "..", "shared", "coolify", "openapi.yaml");
-  return existsSync(p) ? p : null;
+  for (const root of [repoRoot, mainCheckoutOf(repoRoot)]) {
+    if (!root) continue;
+    const p = path.resolve(root, "..", "shared", "coolify", "openapi.yaml");
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+function mainCheckoutOf(repoRoot: string): string | undefined {
+  try {
+    const dotGit = readFileSync(path.join(repoRoot, ".git"), "utf8");
+    const gitDir = /^gitdir:\s*(.+)$/m.exec(dotGit)?.[1]?.trim();
+    if (!gitDir) return undefined;
+    const worktreeGitDir = path.resolve(repoRoot, gitDir);
+    const common = readFileSync(path.join(worktreeGitDir, "commondir"), "utf8").trim();
+    return path.dirname(path.resolve(worktreeGitDir, common));
+  } catch {
+    return undefined; // a plain checkout: .git is a directory
+  }
 }
 
 export class OpenApiValidator {

@@ -68,6 +68,8 @@ export interface ServerState {
   faults: QueuedFault[];
   log: RequestLogEntry[];
   buckets: Map<number, { start: number; hits: number }>;
+  /** Requests a latency fault is holding right now (not yet handled). */
+  inFlight: Set<RequestLogEntry>;
 }
 
 const ELEVATED: Ability[] = ["root", "write", "deploy", "delete", "read:sensitive"];
@@ -96,7 +98,7 @@ function tokenLabel(t: Token): string {
 }
 
 export class SimServer {
-  st: ServerState = { responseViolations: [], faults: [], log: [], buckets: new Map() };
+  st: ServerState = { responseViolations: [], faults: [], log: [], buckets: new Map(), inFlight: new Set() };
 
   constructor(
     public core: Core,
@@ -104,14 +106,20 @@ export class SimServer {
   ) {}
 
   resetRuntime(): void {
-    this.st = { responseViolations: [], faults: [], log: [], buckets: new Map() };
+    this.st = { responseViolations: [], faults: [], log: [], buckets: new Map(), inFlight: new Set() };
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
+  private takeFault(method: string, path: string, query: string): Fault | undefined {
     const rel = path.startsWith("/api/v1") ? path.slice("/api/v1".length) || "/" : path;
     for (const q of this.st.faults) {
       const m = q.fault.match;
       if (m?.method && m.method.toUpperCase() !== method) continue;
+      if (m?.query !== undefined) {
+        if (m.query instanceof RegExp) {
+          m.query.lastIndex = 0;
+          if (!m.query.test(query)) continue;
+        } else if (m.query !== query) continue;
+      }
       if (m?.path !== undefined) {
         if (m.path instanceof RegExp) {
           m.path.lastIndex = 0;
@@ -137,9 +145,13 @@ export class SimServer {
     const { entry, finish } = logEntry(started, method, url, { plane: "api" }, (e) => this.st.log.push(e));
     const isApi = url.pathname.startsWith("/api/");
     let fault: Fault | undefined;
-    if (isApi) fault = this.takeFault(method, url.pathname);
+    if (isApi) fault = this.takeFault(method, url.pathname, url.search.replace(/^\?/, ""));
     if (fault) entry.fault = fault.kind;
-    if (fault?.kind === "latency") await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === "latency") {
+      this.st.inFlight.add(entry);
+      await new Promise((r) => setTimeout(r, fault.ms));
+      this.st.inFlight.delete(entry);
+    }
     if (fault?.kind === "reset") {
       finish(0);
       req.socket.destroy();
@@ -403,15 +415,21 @@ export class SimServer {
   control_?: import("./types").SimulatorControl;
 }
 
+type JsonPattern = string | { regex: string; flags?: string };
+
 function faultFromJson(f: Record<string, unknown>): Fault {
-  const match = f.match as { method?: string; path?: string | { regex: string; flags?: string } } | undefined;
-  let path: string | RegExp | undefined;
-  if (match?.path && typeof match.path === "object") path = new RegExp(match.path.regex, match.path.flags);
-  else path = match?.path as string | undefined;
+  const match = f.match as { method?: string; path?: JsonPattern; query?: JsonPattern } | undefined;
+  const pattern = (p: JsonPattern | undefined): string | RegExp | undefined =>
+    p && typeof p === "object" ? new RegExp(p.regex, p.flags) : p;
   const kind = f.kind;
   if (kind !== "latency" && kind !== "status" && kind !== "reset" && kind !== "dropAfterCommit")
     throw new Error(`unknown fault kind ${String(kind)}`);
-  return { ...(f as object), match: match ? { method: match.method, path } : undefined } as Fault;
+  return {
+    ...(f as object),
+    match: match
+      ? { method: match.method, path: pattern(match.path), query: pattern(match.query) }
+      : undefined,
+  } as Fault;
 }
 
 /**

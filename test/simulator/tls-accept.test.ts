@@ -9,7 +9,8 @@ import { startSimulator } from "./index";
 import { call, makeApp, makeProject } from "./testkit";
 import type { Simulator } from "./types";
 
-function selfSigned(): { cert: string; key: string } | null {
+/** A self-signed certificate made with openssl, which the README lists as needed (apt: openssl). */
+function selfSigned(): { cert: string; key: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "sim-tls-"));
   try {
     execFileSync(
@@ -35,8 +36,10 @@ function selfSigned(): { cert: string; key: string } | null {
       cert: readFileSync(path.join(dir, "cert.pem"), "utf8"),
       key: readFileSync(path.join(dir, "key.pem"), "utf8"),
     };
-  } catch {
-    return null;
+  } catch (e) {
+    throw new Error(
+      `openssl could not make a test certificate (${(e as Error).message}). Install it: apt-get install openssl`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -46,7 +49,7 @@ const tls = selfSigned();
 let sim: Simulator;
 let limited: Simulator;
 beforeAll(async () => {
-  sim = await startSimulator({ tls: tls ?? undefined, deploymentPhaseMs: 10 });
+  sim = await startSimulator({ tls, deploymentPhaseMs: 10 });
   limited = await startSimulator({ rateLimitPerMinute: 1 });
   sim.control.setClockSpeed(0);
 });
@@ -85,7 +88,7 @@ function get(port: number, host: string): Promise<number> {
   });
 }
 
-describe.skipIf(!tls)("TLS domains", () => {
+describe("TLS domains", () => {
   it("serves a running app's https fqdn with 200, others 404", async () => {
     sim.control.reset();
     sim.control.setClockSpeed(0);

@@ -54,6 +54,8 @@ export interface Simulator {
 export interface FaultMatch {
   method?: string;
   path?: string | RegExp; // matched against the path without query
+  /** Matched against the query string without "?", e.g. /uuid=[a-z0-9]{24}/ for one deploy. */
+  query?: string | RegExp;
 }
 
 export type Fault =
@@ -107,6 +109,11 @@ export interface SimulatorControl {
   injectFault(f: Fault): void;
   clearFaults(): void;
   requestLog(): RequestLogEntry[];
+  /**
+   * API requests a latency fault is holding right now, not handled yet (a create among them has
+   * not reached the store), oldest first.
+   */
+  inFlight(): RequestLogEntry[];
   /** API answers the OpenAPI document does not allow (validation on); tests expect none. */
   responseViolations(): string[];
   clearRequestLog(): void;

@@ -1,7 +1,11 @@
 // Body check (notes 2.1, P25), 422 shapes (notes 2.6) and OpenAPI validation on/off (notes 1.1, 9.8).
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Core } from "./core";
 import { startSimulator } from "./index";
-import { defaultOpenapiPath } from "./openapi";
+import { defaultOpenapiPath, OPENAPI_HINT, OpenApiValidator } from "./openapi";
+import { SimServer } from "./server";
 import { call, makeApp, makeProject, SERVER_UUID } from "./testkit";
 import type { Simulator } from "./types";
 
@@ -89,7 +93,11 @@ describe("the 422 shapes (notes 2.6)", () => {
   });
 });
 
-describe.skipIf(!specPath)("OpenAPI validation (notes 1.1)", () => {
+describe("OpenAPI validation (notes 1.1)", () => {
+  it("has Coolify's OpenAPI document to validate against", () => {
+    // Without it every simulator answers unchecked and "no response violations" proves nothing.
+    if (!specPath) throw new Error(`no OpenAPI document found. ${OPENAPI_HINT}`);
+  });
   it("wrong types are rejected with Laravel messages when on; only unknown fields when off", async () => {
     const p = await makeProject(sim);
     const body = {
@@ -143,5 +151,46 @@ describe.skipIf(!specPath)("OpenAPI validation (notes 1.1)", () => {
     const ms = Date.now() - t0;
     await s.close();
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe("response validation (the check behind every responseViolations() assertion)", () => {
+  it("flags an answer the spec does not allow, through the server", async () => {
+    if (!specPath) throw new Error(`no OpenAPI document found. ${OPENAPI_HINT}`);
+    const validator = OpenApiValidator.load(specPath);
+    expect(validator.validateResponse("GET", "/projects/{uuid}", 200, { uuid: "p", name: "ok" })).toEqual([]);
+    expect(validator.validateResponse("GET", "/projects/{uuid}", 200, { uuid: "p", name: 42 })).toEqual([
+      "/name: must be string,null",
+    ]);
+
+    // A simulator whose store holds a value of the wrong type answers it, and the answer is caught.
+    const core = new Core(
+      { deleteDelayMs: 10, deploymentPhaseMs: 10, rateLimitPerMinute: 1000, version: "4.3.11" },
+      validator,
+    );
+    const server = new SimServer(core);
+    const http = createServer((req, res) => void server.handle(req, res));
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/v1`;
+      const headers = {
+        authorization: `Bearer ${core.rootToken}`,
+        accept: "application/json",
+        "content-type": "application/json",
+      };
+      const created = await fetch(`${url}/projects`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "valid project" }),
+      });
+      const { uuid } = (await created.json()) as { uuid: string };
+      expect(server.st.responseViolations).toEqual([]);
+      const row = core.store.projects.find((p) => p.uuid === uuid) as unknown as Record<string, unknown>;
+      row.name = 42;
+      expect((await fetch(`${url}/projects/${uuid}`, { headers })).status).toBe(200);
+      expect(server.st.responseViolations).toEqual(["GET /projects/{uuid} 200 /name: must be string,null"]);
+    } finally {
+      await new Promise((r) => http.close(r));
+    }
   });
 });

@@ -151,6 +151,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
         fqdn: domains.join(","),
         url: domains[0] ?? "",
         status: "running:healthy",
+        revision: 3,
       };
     }
     case T("EnvVars"): {
@@ -342,7 +343,7 @@ describe("ElizaAgent with an image source and a domain (the dev stack's server-b
     expect(programSet.filter((k) => !(k in RESERVED_ENV) && ENV_NAME.test(k))).toEqual([]);
   });
 
-  it("redeploys on the env digest, the image reference, the domains and the limits", () => {
+  it("redeploys on the env digest, the image reference, the domains, the limits and the application's revision", () => {
     const deployment = only(built.children, T("Deployment"));
     expect(deployment.inputs).toMatchObject({
       applicationUuid: "uuid-bod-app",
@@ -351,6 +352,7 @@ describe("ElizaAgent with an image source and a domain (the dev stack's server-b
         image: "ghcr.io/eliza-coolify/eliza-agent:0.1.0",
         domains: "https://bod.staging.example.com",
         limits: "1g/0.5",
+        settings: "3",
       },
     });
     const envUrn = registered.find((r) => r.name === "bod-env");

@@ -124,20 +124,57 @@ describe("retries", () => {
     expect(clock.sleeps[0]).toBeLessThanOrEqual(5_000);
   });
 
-  it("429 on every attempt ends in rate_limited with the Retry-After", async () => {
+  it("a storm of 429s with Retry-After is waited out past maxAttempts, each wait as asked", async () => {
+    const storm = Array.from({ length: 8 }, () => ({
+      status: 429,
+      headers: { "retry-after": "3" },
+      body: { message: "Too Many Attempts." },
+    }));
+    const s = await serve(sequence(...storm, { status: 201, body: { uuid: "p1" } }));
+    const { c, clock } = client(s.url, { maxAttempts: 3 });
+    await expect(c.createProject({ name: "demo" })).resolves.toEqual({ uuid: "p1" });
+    expect(s.log).toHaveLength(9);
+    expect(clock.sleeps).toEqual(Array(8).fill(3000));
+  });
+
+  it("429s with Retry-After end in rate_limited once their wait budget is spent", async () => {
     const s = await serve(() => ({
       status: 429,
       headers: { "retry-after": "2", "x-ratelimit-limit": "200" },
       body: { message: "Too Many Attempts." },
     }));
-    const { c } = client(s.url, { maxAttempts: 3 });
+    const { c, clock } = client(s.url, { maxAttempts: 3, maxRateLimitWaitMs: 7_000 });
     const e = await failure(c.listProjects());
-    expect(s.log).toHaveLength(3);
+    // 2 + 2 + 2 s waited; a fourth wait would pass the 7 s budget.
+    expect(clock.sleeps).toEqual([2000, 2000, 2000]);
+    expect(s.log).toHaveLength(4);
     expect(e.code).toBe("rate_limited");
     expect(e.retryAfterSeconds).toBe(2);
-    expect(e.message).toContain("after 3 attempt(s)");
+    expect(e.message).toContain("after 4 attempt(s)");
     expect(e.message).toContain("Retry-After");
     expect(e.message).toContain("200 requests per minute");
+  });
+
+  it("429 without Retry-After is retried maxAttempts times in all", async () => {
+    const s = await serve(() => ({ status: 429, body: { message: "Too Many Attempts." } }));
+    const { c } = client(s.url, { maxAttempts: 3 });
+    expect((await failure(c.listProjects())).code).toBe("rate_limited");
+    expect(s.log).toHaveLength(3);
+  });
+
+  it("429s waited out do not use up the attempts a later 503 gets", async () => {
+    const s = await serve(
+      sequence(
+        { status: 429, headers: { "retry-after": "1" } },
+        { status: 429, headers: { "retry-after": "1" } },
+        { status: 503 },
+        { status: 503 },
+        { status: 200, body: [] },
+      ),
+    );
+    const { c } = client(s.url, { maxAttempts: 3 });
+    await expect(c.listProjects()).resolves.toEqual([]);
+    expect(s.log).toHaveLength(5);
   });
 
   it("a Retry-After longer than the client will wait fails at once", async () => {

@@ -161,7 +161,8 @@ export function missingAbilityMessage(ability: string, where: string, version?: 
   const onVersion = version ? ` on Coolify ${version}` : "";
   const why =
     ability === "delete"
-      ? " Coolify 4.6 and later need it for every DELETE: `pulumi destroy` and every replacement delete."
+      ? " Coolify 4.6 and later need it for every DELETE: `pulumi destroy`, every replacement, and an `up` " +
+        "that removes something (an agent taken out of the stack), so `up` checks it before its first write."
       : ability === "deploy"
         ? " It is needed to deploy, start and stop applications and databases."
         : "";

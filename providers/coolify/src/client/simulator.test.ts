@@ -7,7 +7,6 @@
  * import and described by the minimal local interface below (a static import would pull it
  * into `tsc -b providers/coolify`).
  */
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ClientOptions, CoolifyClient, closeAgents } from "./client";
@@ -45,11 +44,6 @@ interface Sim {
 type StartSimulator = (o: { port?: number; version?: string }) => Promise<Sim>;
 
 const SIMULATOR = path.resolve(__dirname, "../../../../test/simulator/index.ts");
-const haveSimulator = existsSync(SIMULATOR);
-if (!haveSimulator) {
-  // Loud on purpose: these tests are skipped only while the simulator does not exist yet.
-  console.warn(`client simulator tests SKIPPED: ${SIMULATOR} does not exist`);
-}
 
 async function loadSimulator(): Promise<StartSimulator> {
   const mod = (await import(SIMULATOR)) as { startSimulator: StartSimulator };
@@ -72,7 +66,7 @@ class SimClock implements Clock {
   }
 }
 
-describe.skipIf(!haveSimulator)("client against the simulator", () => {
+describe("client against the simulator", () => {
   let sim: Sim;
   let startSimulator: StartSimulator;
   let clock: SimClock;
@@ -380,6 +374,20 @@ describe.skipIf(!haveSimulator)("client against the simulator", () => {
       expect(seen("POST", /^\/api\/v1\/projects$/)).toHaveLength(1);
       // The caller reconciles by looking the object up, never by sending the POST again.
       expect((await c.listProjects()).filter((p) => p.name === "dropped")).toHaveLength(1);
+    });
+
+    it("a bulk env upsert whose answer was lost is sent again: keyed, so nothing is doubled", async () => {
+      const project = await projectWithEnv();
+      const { uuid: app } = await dockerImageApp(project);
+      const flags = { is_preview: false, is_literal: true, is_multiline: false, is_shown_once: false };
+      sim.control.injectFault({ kind: "dropAfterCommit", match: { method: "PATCH", path: /\/envs\/bulk$/ } });
+      await c.bulkUpsertApplicationEnvs(app, [
+        { key: "LOG_LEVEL", value: "warn", ...flags },
+        { key: "SERVER_PORT", value: "3000", ...flags },
+      ]);
+      expect(seen("PATCH", /\/envs\/bulk$/).map((e) => e.status)).toEqual([0, 201]);
+      const envs = (await c.listApplicationEnvs(app)).filter((e) => !e.is_preview);
+      expect(envs.map((e) => `${e.key}=${e.value}`).sort()).toEqual(["LOG_LEVEL=warn", "SERVER_PORT=3000"]);
     });
 
     it("a DELETE whose response was dropped is retried and the 404 counts as done", async () => {

@@ -49,6 +49,12 @@ export interface ClientOptions {
   retryMaxDelayMs?: number;
   /** Longest Retry-After honoured before giving up on waiting, default 120_000 ms. */
   maxRetryAfterMs?: number;
+  /**
+   * How long one request may wait in total on 429s that say when to come back (Retry-After),
+   * default 600_000 ms. Such waits do not use up maxAttempts: a burst of other tools on the same
+   * Coolify user can answer 429 many times in a row, and each says how long to wait.
+   */
+  maxRateLimitWaitMs?: number;
   onRequest?: (e: RequestEvent) => void;
   /** Told before the client sleeps on a rate limit, so a long wait is not a silent one. */
   onWait?: (e: WaitEvent) => void;
@@ -171,6 +177,7 @@ export class Transport {
   private readonly retryBaseDelayMs: number;
   private readonly retryMaxDelayMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly maxRateLimitWaitMs: number;
   private readonly onRequest?: (e: RequestEvent) => void;
   private readonly onWait?: (e: WaitEvent) => void;
   /** The endpoints that poll (waitUntilGone) sleep on the same clock as the retries. */
@@ -193,6 +200,7 @@ export class Transport {
     this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 500;
     this.retryMaxDelayMs = opts.retryMaxDelayMs ?? 10_000;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 120_000;
+    this.maxRateLimitWaitMs = opts.maxRateLimitWaitMs ?? 600_000;
     this.onRequest = opts.onRequest;
     this.onWait = opts.onWait;
     this.clock = opts.clock ?? realClock;
@@ -233,6 +241,9 @@ export class Transport {
 
     // A DELETE whose earlier attempt may have reached the server: a 404 now means it worked.
     let deleteMayHaveApplied = false;
+    // 429s waited out as the server asked: they count against their own budget, not maxAttempts.
+    let rateLimitedWaits = 0;
+    let rateLimitedMs = 0;
 
     for (let attempt = 1; ; attempt++) {
       await this.limiter.acquire(opts.signal, (ms) =>
@@ -247,7 +258,7 @@ export class Transport {
         attempt,
         ms: Math.round(performance.now() - wallStart),
       });
-      const attemptsLeft = attempt < this.maxAttempts;
+      const attemptsLeft = attempt - rateLimitedWaits < this.maxAttempts;
 
       if (outcome.kind === "error") {
         if (opts.signal?.aborted) throw abortReason(opts.signal);
@@ -278,13 +289,20 @@ export class Transport {
         return undefined as T;
       }
 
-      if (status === 429 && attemptsLeft) {
+      if (status === 429) {
         // The server refused before doing anything, so any method may be sent again.
         const retryAfter = parseRetryAfterMs(outcome.headers["retry-after"], Date.now());
         if (retryAfter !== undefined) this.limiter.pauseUntil(this.clock.now() + retryAfter);
-        const wait =
-          retryAfter !== undefined ? Math.min(retryAfter, this.maxRetryAfterMs) : this.backoff(attempt);
-        if (retryAfter === undefined || retryAfter <= this.maxRetryAfterMs) {
+        const asked =
+          retryAfter !== undefined &&
+          retryAfter <= this.maxRetryAfterMs &&
+          rateLimitedMs + retryAfter <= this.maxRateLimitWaitMs;
+        if (asked || (retryAfter === undefined && attemptsLeft)) {
+          const wait = retryAfter ?? this.backoff(attempt);
+          if (asked) {
+            rateLimitedWaits++;
+            rateLimitedMs += wait;
+          }
           this.tell({ reason: "rate_limited", ms: wait, method, path: relPath });
           await this.clock.sleep(wait, opts.signal);
           continue;

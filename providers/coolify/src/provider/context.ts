@@ -147,27 +147,42 @@ async function probeAbility(client: CoolifyClient, ability: "deploy" | "delete")
     else await client.request("DELETE", `/applications/${PROBE_UUID}`);
   } catch (e) {
     if (isCoolifyError(e, "not_found")) return;
-    if (isCoolifyError(e, "forbidden") && e.ability) throw await withVersion(e);
+    // The probe's path means nothing to the user: say what it stands for.
+    const stands = ability === "deploy" ? "POST /deploy" : "every DELETE";
+    if (isCoolifyError(e, "forbidden") && e.ability)
+      throw await withVersion(
+        e,
+        `${stands} (checked before the first write, by a request that changes nothing)`,
+      );
     throw e;
   }
 }
 
+/** Errors withVersion has already rewritten: explainWithVersion passes them on as they are. */
+const explained = new WeakSet<CoolifyError>();
+
 /** A missing-ability 403 rewritten with the server's version and what that version needs. */
-async function withVersion(e: CoolifyError): Promise<CoolifyError> {
+async function withVersion(e: CoolifyError, where = `${e.method} ${e.path}`): Promise<CoolifyError> {
+  if (explained.has(e)) return e;
   let version: string | undefined;
   try {
     version = await serverVersion();
   } catch {
     return e; // the version is a hint; the 403 itself is the error
   }
-  const where = `${e.method} ${e.path}`;
-  return new CoolifyError("forbidden", missingAbilityMessage(e.ability as string, where, version), {
-    status: e.status,
-    method: e.method,
-    path: e.path,
-    serverMessage: e.serverMessage,
-    ability: e.ability,
-  });
+  const rewritten = new CoolifyError(
+    "forbidden",
+    missingAbilityMessage(e.ability as string, where, version),
+    {
+      status: e.status,
+      method: e.method,
+      path: e.path,
+      serverMessage: e.serverMessage,
+      ability: e.ability,
+    },
+  );
+  explained.add(rewritten);
+  return rewritten;
 }
 
 /**

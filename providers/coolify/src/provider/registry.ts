@@ -54,11 +54,22 @@ const COOLIFY_BACKED = new Set(["Project", "Application", "PostgresDatabase", "E
  * each error reported once. Coolify-backed types first prove the URL and token (once per process,
  * previews included), the abilities a write needs before the first write, and `delete` before a
  * replacement that would need it.
+ *
+ * `delete` is checked before the first write of every `up` on a Coolify that needs it (4.6 and
+ * later): the engine runs the deletes of resources taken out of the program (an agent removed
+ * from the stack) last, after every create and update, and nothing tells the provider before
+ * then that they are coming. Without the check such an `up` would deploy the other changes and
+ * then fail half-way, at its first DELETE.
  */
 function clean(impl: ResourceImpl, coolifyBacked: boolean): ResourceImpl {
   const before = async (step: () => Promise<void>) => {
     if (coolifyBacked) await step().catch(explainWithVersion);
   };
+  const beforeWrite = () =>
+    before(async () => {
+      await ensureAbility("deploy");
+      await ensureAbility("delete");
+    });
   return {
     check: async (olds, news) => {
       await before(preflight);
@@ -70,12 +81,12 @@ function clean(impl: ResourceImpl, coolifyBacked: boolean): ResourceImpl {
       return result;
     },
     create: async (inputs) => {
-      await before(() => ensureAbility("deploy"));
+      await beforeWrite();
       return withoutUndefined(await impl.create(inputs).catch(explainWithVersion));
     },
     read: async (id, props) => withoutUndefined(await impl.read(id, props).catch(explainWithVersion)),
     update: async (id, olds, news) => {
-      await before(() => ensureAbility("deploy"));
+      await beforeWrite();
       return withoutUndefined(await impl.update(id, olds, news).catch(explainWithVersion));
     },
     delete: (id, props) => impl.delete(id, props).catch(explainWithVersion),

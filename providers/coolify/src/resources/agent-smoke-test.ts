@@ -5,7 +5,7 @@ import { changedKeys, checkWith } from "../provider/inputs";
 import { pollScale } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
-import { DEFAULT_SMOKE_MESSAGE, runSmokeTest } from "../smoke-test";
+import { DEFAULT_SMOKE_MESSAGE, runSmokeTest, SmokeTestError } from "../smoke-test";
 
 export const AgentSmokeTestInputsSchema = z.object({
   /** The agent server's public origin. */
@@ -37,14 +37,27 @@ export interface AgentSmokeTestArgs {
 }
 
 async function run(i: AgentSmokeTestInputs): Promise<Props> {
-  const r = await runSmokeTest({
-    baseUrl: i.url,
-    authToken: i.authToken,
-    agentName: i.agentName,
-    message: i.message,
-    timeoutMs: Math.max(1_000, i.timeoutSeconds * 1000 * pollScale()),
-    fetchImpl: fetchVia(i),
-  });
+  let r: Awaited<ReturnType<typeof runSmokeTest>>;
+  try {
+    r = await runSmokeTest({
+      baseUrl: i.url,
+      authToken: i.authToken,
+      agentName: i.agentName,
+      message: i.message,
+      timeoutMs: Math.max(1_000, i.timeoutSeconds * 1000 * pollScale()),
+      fetchImpl: fetchVia(i),
+    });
+  } catch (e) {
+    // Say which agent failed first: a stack's agents often share one failure's wording.
+    if (e instanceof SmokeTestError) {
+      throw new SmokeTestError(
+        e.code,
+        `The smoke test of agent "${i.agentName}" (${i.url}) failed, so \`pulumi up\` stops here; the agent ` +
+          `is deployed and the next \`pulumi up\` tests it again. ${e.message}`,
+      );
+    }
+    throw e;
+  }
   // The token is an input only; outputs hold what the check found.
   const { authToken: _token, ...rest } = i;
   return {

@@ -288,6 +288,7 @@ function outputs(
   i: ApplicationInputs,
   uuid: string,
   fqdn: string | null | undefined,
+  revision: number,
   status?: string,
   proxyLabels: string[] | undefined = wantedLabels(uuid, i),
 ): Props {
@@ -299,7 +300,23 @@ function outputs(
     url: domains[0] ?? "",
     status: status ?? "exited",
     proxyLabels: proxyLabels ?? null,
+    revision,
   };
+}
+
+/** Settings Coolify applies without a deployment: the rest reach the container only through one. */
+const LIVE_WITHOUT_DEPLOY = new Set(["name", "description"]);
+
+/**
+ * `revision` counts the writes that change what the container runs with (image, port, health
+ * check, limits, stop grace period, domains, labels): a Deployment that uses it as a trigger
+ * redeploys after each, so a setting put back after drift (refresh saw a hand edit, `up` wrote
+ * the declared value again) reaches the container like a declared change does. Coolify applies
+ * an application's settings only when it deploys.
+ */
+function nextRevision(olds: Props, wrote: boolean): number {
+  const previous = typeof olds.revision === "number" ? olds.revision : 0;
+  return previous + (wrote ? 1 : 0);
 }
 
 function wantedLabels(uuid: string, i: ApplicationInputs): string[] | undefined {
@@ -312,14 +329,23 @@ function wantedLabels(uuid: string, i: ApplicationInputs): string[] | undefined 
  * they go in a request of their own; with no front door left, sending the domains again makes
  * Coolify regenerate its own labels.
  */
-async function writeLabels(uuid: string, i: ApplicationInputs, had: unknown, regenerated: boolean) {
+async function writeLabels(
+  uuid: string,
+  i: ApplicationInputs,
+  had: unknown,
+  regenerated: boolean,
+): Promise<boolean> {
   const want = wantedLabels(uuid, i);
   const client = coolifyClient();
   if (want && (regenerated || !sameLabels(want, had as string[] | undefined))) {
     await client.updateApplication(uuid, { custom_labels: encodeLabels(want) });
-  } else if (!want && had && !regenerated) {
-    await client.updateApplication(uuid, { domains: joinDomains(i.domains) });
+    return true;
   }
+  if (!want && had && !regenerated) {
+    await client.updateApplication(uuid, { domains: joinDomains(i.domains) });
+    return true;
+  }
+  return false;
 }
 
 const DECLARED = [
@@ -375,7 +401,7 @@ export const applicationImpl: ResourceImpl = {
       });
       await writeLabels(existing.uuid, inputs, undefined, true);
       const app = await client.getApplication(existing.uuid);
-      return { id: existing.uuid, outs: outputs(inputs, existing.uuid, app.fqdn, app.status) };
+      return { id: existing.uuid, outs: outputs(inputs, existing.uuid, app.fqdn, 1, app.status) };
     }
     let uuid: string;
     let fqdn: string | null | undefined;
@@ -393,7 +419,7 @@ export const applicationImpl: ResourceImpl = {
       await client.updateApplication(uuid, { ports_exposes: String(inputs.port) });
     }
     await writeLabels(uuid, inputs, undefined, true);
-    return { id: uuid, outs: outputs(inputs, uuid, fqdn ?? joinDomains(inputs.domains)) };
+    return { id: uuid, outs: outputs(inputs, uuid, fqdn ?? joinDomains(inputs.domains), 1) };
   },
 
   async read(id, props) {
@@ -408,7 +434,11 @@ export const applicationImpl: ResourceImpl = {
         old.proxy && typeof raw === "string"
           ? decodeLabels(raw)
           : (props.proxyLabels as string[] | undefined);
-      return { id, props: { ...props, ...outputs(current, id, app.fqdn, app.status, labels ?? undefined) } };
+      const revision = nextRevision(props, false);
+      return {
+        id,
+        props: { ...props, ...outputs(current, id, app.fqdn, revision, app.status, labels ?? undefined) },
+      };
     } catch (e) {
       if (isNotFound(e)) return {};
       throw e;
@@ -427,8 +457,17 @@ export const applicationImpl: ResourceImpl = {
       // An empty body gets 400 "Empty JSON." (notes 2.1), hence the guard.
       await coolifyClient().updateApplication(id, patch);
     }
-    await writeLabels(id, inputs, olds.proxyLabels, "domains" in patch);
-    return { outs: outputs(inputs, id, joinDomains(inputs.domains), olds.status as string | undefined) };
+    const labelsWritten = await writeLabels(id, inputs, olds.proxyLabels, "domains" in patch);
+    const redeploy = labelsWritten || Object.keys(patch).some((k) => !LIVE_WITHOUT_DEPLOY.has(k));
+    return {
+      outs: outputs(
+        inputs,
+        id,
+        joinDomains(inputs.domains),
+        nextRevision(olds, redeploy),
+        olds.status as string | undefined,
+      ),
+    };
   },
 
   async delete(id) {
@@ -446,6 +485,8 @@ export class Application extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<string>;
   /** The labels the front door put on the container, sorted; null without one. */
   declare readonly proxyLabels: pulumi.Output<string[] | null>;
+  /** Grows with every write a deployment must apply; use it to trigger a redeploy. */
+  declare readonly revision: pulumi.Output<number>;
 
   constructor(name: string, args: ApplicationArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Props = {
@@ -456,6 +497,7 @@ export class Application extends pulumi.dynamic.Resource {
       url: undefined,
       status: undefined,
       proxyLabels: undefined,
+      revision: undefined,
     };
     super(makeShim("Application"), name, props, opts, "coolify", "Application");
   }

@@ -5,6 +5,8 @@ import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
 import { deployGate } from "../provider/deploy-gate";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
+import { isLostResponse } from "../provider/lookup";
+import { tell } from "../provider/notify";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
@@ -46,6 +48,43 @@ function logTail(deployment: Record<string, unknown>, lines = 20): string {
 }
 
 /**
+ * POST /deploy, reconciled when its answer is lost (a dropped connection, a timeout): Coolify
+ * may have queued the deployment anyway. The application's newest deployments are read; one
+ * newer than the last deployment this resource recorded (`previous`) that is still queued or
+ * running is the one the request started, and it is waited on instead of deploying twice. A
+ * finished one is not taken: nothing tells it apart from a deployment started by hand before
+ * the request, which would not carry the change being deployed. Then the deploy is sent again:
+ * at worst the application is deployed once more with the same settings (and a twin of a queued
+ * one is refused by Coolify itself, which skips a deploy of a commit already queued).
+ */
+async function deployOnce(
+  client: CoolifyClient,
+  i: DeploymentInputs,
+  previous: string | undefined,
+): Promise<{ deploymentUuid: string }> {
+  try {
+    return await client.deploy(i.applicationUuid, { force: i.force });
+  } catch (e) {
+    if (!isLostResponse(e)) throw e;
+    const { deployments } = await client.listApplicationDeployments(i.applicationUuid, { take: 5 });
+    const known = deployments.findIndex((d) => d.deployment_uuid === previous);
+    const newest = (known < 0 ? deployments : deployments.slice(0, known))[0];
+    if (newest && (newest.status === "queued" || newest.status === "in_progress")) {
+      tell(
+        `the answer to POST /deploy for application ${i.applicationUuid} was lost; Coolify had started ` +
+          `deployment ${newest.deployment_uuid} (${newest.status}), which is waited on instead of deploying twice.`,
+      );
+      return { deploymentUuid: newest.deployment_uuid };
+    }
+    tell(
+      `the answer to POST /deploy for application ${i.applicationUuid} was lost and Coolify has no deployment ` +
+        "from it under way; deploying once more.",
+    );
+    return await client.deploy(i.applicationUuid, { force: i.force });
+  }
+}
+
+/**
  * Deploys and waits until the deployment has finished AND the application reports
  * running:healthy: Coolify marks a deployment finished when the container starts, not when it
  * serves (notes 4.8). Polls on a widening schedule to spare the rate limit.
@@ -53,8 +92,9 @@ function logTail(deployment: Record<string, unknown>, lines = 20): string {
 async function deployAndWait(
   client: CoolifyClient,
   i: DeploymentInputs,
-  lastSeconds?: number,
+  last: { seconds?: number; deploymentUuid?: string } = {},
 ): Promise<Props> {
+  const lastSeconds = last.seconds;
   const started = now();
   // The last deployment of this application took about this long: look first just after it.
   const expectedMs = lastSeconds !== undefined && lastSeconds > 0 ? lastSeconds * 1000 : undefined;
@@ -66,7 +106,7 @@ async function deployAndWait(
   let attempt = 0;
   let deployment: Record<string, unknown> & { status: string };
   try {
-    ({ deploymentUuid } = await client.deploy(i.applicationUuid, { force: i.force }));
+    ({ deploymentUuid } = await deployOnce(client, i, last.deploymentUuid));
     for (;;) {
       await sleep(delay(attempt++));
       deployment = await client.getDeployment(deploymentUuid);
@@ -143,7 +183,10 @@ export const deploymentImpl: ResourceImpl = {
   },
 
   async update(_id, olds, news) {
-    const last = typeof olds.seconds === "number" ? olds.seconds : undefined;
+    const last = {
+      seconds: typeof olds.seconds === "number" ? olds.seconds : undefined,
+      deploymentUuid: typeof olds.deploymentUuid === "string" ? olds.deploymentUuid : undefined,
+    };
     return { outs: await deployAndWait(coolifyClient(), news as unknown as DeploymentInputs, last) };
   },
 

@@ -132,6 +132,24 @@ function patchBody(i: PostgresDatabaseInputs, keys: string[]): Record<string, un
   return Object.assign({}, ...keys.map((k) => all[k] ?? {}));
 }
 
+/**
+ * The password of a database this stack created in an earlier run that never recorded it (the
+ * run was interrupted, or its answer was lost): PostgreSQL was initialised with the password
+ * generated then, so a new one would give the agents a URL that cannot log in. Coolify shows it
+ * only to a token with read:sensitive (or root).
+ */
+async function passwordOfOurs(client: CoolifyClient, uuid: string, name: string): Promise<string> {
+  const db = await client.getDatabase(uuid);
+  const stored = (db as Record<string, unknown>).postgres_password;
+  if (typeof stored === "string" && stored) return stored;
+  throw new Error(
+    `Database "${name}" (${uuid}) was created by an earlier \`pulumi up\` of this stack that stopped before ` +
+      "recording it, and this API token cannot read its password (Coolify shows it only with the " +
+      "read:sensitive ability, or root). Give the token read:sensitive and run `pulumi up` again: the " +
+      "database is taken over with its password. Nothing was changed.",
+  );
+}
+
 /** How long a new database may take to report running:healthy (its image may be pulled first). */
 const START_TIMEOUT_SECONDS = 600;
 
@@ -189,7 +207,6 @@ export const postgresDatabaseImpl: ResourceImpl = {
   async create(raw) {
     const inputs = raw as unknown as PostgresDatabaseInputs;
     const client = coolifyClient();
-    const password = inputs.password ?? generatePassword();
     const where = {
       projectUuid: inputs.projectUuid,
       environment: inputs.environment,
@@ -205,6 +222,7 @@ export const postgresDatabaseImpl: ResourceImpl = {
             "(stack config `eliza-coolify:databasePassword`, a secret) so the agent can connect.",
         );
       }
+      const password = inputs.password ?? (await passwordOfOurs(client, existing.uuid, inputs.name));
       await client.updateDatabase(
         existing.uuid,
         patchBody(inputs, ["name", "description", "image", "limits"]),
@@ -218,6 +236,7 @@ export const postgresDatabaseImpl: ResourceImpl = {
       };
       return { id: existing.uuid, outs };
     }
+    const password = inputs.password ?? generatePassword();
     let uuid: string;
     try {
       const r = await client.createPostgres({

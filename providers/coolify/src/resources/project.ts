@@ -75,10 +75,25 @@ async function findOwned(client: CoolifyClient, owner: string) {
 
 async function ensureEnvironment(client: CoolifyClient, projectUuid: string, name: string): Promise<void> {
   if (name === "production") return; // Coolify creates it with every project.
+  const create = async () => {
+    try {
+      await client.createEnvironment(projectUuid, { name });
+    } catch (e) {
+      if (!isCoolifyError(e, "conflict")) throw e; // already there: fine
+    }
+  };
   try {
-    await client.createEnvironment(projectUuid, { name });
+    await create();
   } catch (e) {
-    if (!isCoolifyError(e, "conflict")) throw e; // already there: fine
+    if (!isLostResponse(e)) throw e;
+    // The answer was lost, not necessarily the environment: look before creating it again (and
+    // a second one could not be made anyway: Coolify refuses a name twice in one project).
+    try {
+      await client.getEnvironment(projectUuid, name);
+    } catch (lookup) {
+      if (!isNotFound(lookup)) throw lookup;
+      await create();
+    }
   }
 }
 

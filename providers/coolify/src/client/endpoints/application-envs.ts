@@ -23,6 +23,10 @@ export function listApplicationEnvs(t: Transport, appUuid: string): Promise<EnvV
 /**
  * Upserts by key, item by item (not atomic). Send every flag: omitted ones are reset by Coolify
  * (notes P2, P3).
+ *
+ * The one write sent again after a lost answer (a dropped connection, a 502/503/504): every item
+ * carries its key, its value and every flag, so a second upsert leaves exactly what the first
+ * did, whether the first was applied, half applied or not at all. Nothing is created twice.
  */
 export async function bulkUpsertApplicationEnvs(
   t: Transport,
@@ -32,6 +36,7 @@ export async function bulkUpsertApplicationEnvs(
   if (items.length === 0) return; // Coolify answers 400 "Bulk data is required."
   await t.request("PATCH", `/applications/${seg(appUuid)}/envs/bulk`, {
     body: { data: items.map((i) => withoutUndefined(i)) },
+    retrySafe: true,
   });
 }
 
