@@ -59,13 +59,15 @@ async function deployAndWait(
   i: DeploymentInputs,
   lastSeconds?: number,
 ): Promise<Props> {
-  const started = now();
   // The last deployment of this application took about this long: look first just after it.
   const expectedMs = lastSeconds !== undefined && lastSeconds > 0 ? lastSeconds * 1000 : undefined;
   const delay = (attempt: number) => pollDelay(attempt, pollScale(), expectedMs);
-  const deadline = started + i.timeoutSeconds * 1000 * pollScale();
   // A place in the server's deployment queue, held until the deployment leaves it (deploy-gate.ts).
   const leaveQueue = await deployGates.forServer(i.serverUuid).enter();
+  // The timeout bounds the deployment, not the wait for a place in the queue: behind a fleet's
+  // other deployments that wait can be longer than any one deployment.
+  const started = now();
+  const deadline = started + i.timeoutSeconds * 1000 * pollScale();
   let deploymentUuid: string;
   let attempt = 0;
   let deployment: Record<string, unknown> & { status: string };
