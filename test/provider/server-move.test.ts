@@ -170,6 +170,25 @@ describe("moving an application to another server", () => {
     expect(await onServer(A)).toContain(old.id);
   });
 
+  it("a moveFrom left from an earlier move keeps the usual rules when nothing of ours exists", async () => {
+    // A project made outside this process (as on a later run), so creates look before posting,
+    // and an application made by hand in it with the agent's name: not taken over without adopt.
+    const { uuid: elsewhere } = await simApi<{ uuid: string }>(p, "POST", "/projects", { name: "later run" });
+    await simApi(p, "POST", "/applications/dockerimage", {
+      project_uuid: elsewhere,
+      environment_name: "production",
+      server_uuid: B,
+      name: "by-hand",
+      docker_registry_image_name: "nginx:1.27",
+      autogenerate_domain: false,
+    });
+    const news = await checked(
+      applicationImpl,
+      inputs("by-hand", { ...toB, projectUuid: elsewhere, moveFromServerUuid: A, domains: [] }),
+    );
+    await expect(applicationImpl.create(news)).rejects.toThrow(/was not created by this program/);
+  });
+
   it("a destination given now for the server's only one is no move and no replacement", async () => {
     const old = await create(applicationImpl, inputs("dest", { domains: [] }));
     const news = await checked(

@@ -431,9 +431,11 @@ export const applicationImpl: ResourceImpl = {
     const moving = inputs.moveFromServerUuid
       ? await findOwnedDuringMove(client, where, inputs.owner, inputs.serverUuid)
       : undefined;
-    const existing = moving
-      ? moving.onTarget && { uuid: moving.onTarget, adopted: false }
-      : await findExisting(client, { ...where, label: "application" }, inputs);
+    const existing =
+      moving && (moving.onTarget || moving.elsewhere.length > 0)
+        ? moving.onTarget && { uuid: moving.onTarget, adopted: false }
+        : // No application of ours anywhere (a moveFrom left from an earlier move): the usual rules.
+          await findExisting(client, { ...where, label: "application" }, inputs);
     if (existing) {
       // Ours from an earlier run whose answer was lost, or adopted: make it what is declared.
       const { domains, ...rest } = settableBody(inputs);
