@@ -185,10 +185,10 @@ describe("server problems, reported at preview with the key at fault", () => {
     const message = problems({
       ...slim,
       servers: [A, B],
-      agents: [agent("bod", { server: "edgе2" }), agent("scribe", { server: "egde", moveFrom: "nowhere" })],
+      agents: [agent("bod", { server: "edge2" }), agent("scribe", { server: "egde", moveFrom: "nowhere" })],
     });
     expect(message).toMatch(
-      /eliza-coolify:agents\[0\]\.server: no server named "edgе2" in eliza-coolify:servers/,
+      /eliza-coolify:agents\[0\]\.server: no server named "edge2" in eliza-coolify:servers/,
     );
     expect(message).toMatch(
       /eliza-coolify:agents\[1\]\.server: no server named "egde" .*did you mean "edge"\? \(listed: main, edge\)/,
