@@ -30,7 +30,8 @@ const project = new Project(
     name: config.project.name,
     description: config.project.description,
     environment: config.project.environment,
-    serverUuid: config.server.uuid,
+    // With several servers listed, the project's server is the database's (or the first).
+    serverUuid: config.databaseServer?.uuid ?? config.servers[0]?.uuid ?? config.server.uuid,
     adopt: config.adopt,
   },
   { protect: config.protect },
@@ -39,6 +40,7 @@ const project = new Project(
 const database = new AgentDatabase("agents-db", {
   config: config.database,
   project,
+  server: config.databaseServer,
   destinationUuid: config.server.destinationUuid,
   adopt: config.adopt,
 });
@@ -53,7 +55,8 @@ const agents = config.agents.map(
       modelKey: config.modelKeys[agent.modelProvider],
       registryPassword: config.registryPassword,
       adopt: config.adopt,
-      network: config.network,
+      // Each server's proxy may be reached at its own address (servers[].connectTo).
+      network: { ...config.network, connectTo: agent.server?.connectTo ?? config.network.connectTo },
       // A destroy that stops at the protected database has deleted the agents by then; the salt
       // that encrypts their stored secrets must survive with the database.
       protectSecretSalt: config.database.mode === "full" ? config.database.protect : config.protect,
@@ -68,12 +71,13 @@ if (database.mode === "full") module.exports.databaseUuid = database.uuid;
 const byName = <T>(pick: (a: ElizaAgent) => T) =>
   Object.fromEntries(agents.map((a, i) => [config.agents[i]?.name as string, pick(a)]));
 
-/** Per agent: its URL, ids and the smoke test's reply. */
+/** Per agent: its URL, ids, the smoke test's reply, and its server when several are listed. */
 export const agentOutputs = byName((a) => ({
   url: a.url,
   applicationUuid: a.applicationUuid,
   deploymentUuid: a.deploymentUuid,
   smokeTestReply: a.smokeTestReply,
+  ...(a.server ? { server: a.server } : {}),
 }));
 export const agentUrls = byName((a) => a.url);
 /** Per agent: the X-API-KEY for its API. A secret: `pulumi stack output --show-secrets agentApiTokens`. */

@@ -12,6 +12,7 @@
 // The poll schedule is the real one (ELIZA_COOLIFY_POLL_SCALE 1).
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { AGENT_BASE_ENV } from "../components/agent-env";
+import { rendezvousServer } from "../lib/config/placement";
 import { resetSharedRateLimiters } from "../providers/coolify/src/client/rate-limiter";
 import { forgetChecks } from "../providers/coolify/src/provider/context";
 import { setProviderClock } from "../providers/coolify/src/provider/poll";
@@ -30,6 +31,11 @@ export interface FleetOptions {
   /** Simulator: each deployment phase (queued, in_progress, then starting) lasts this long. */
   phaseMs?: number;
   deleteDelayMs?: number;
+  /**
+   * Coolify servers, each with its own build slots and deployment queue; the agents are spread
+   * over them as the program spreads agents without a `server` (lib/config/placement.ts).
+   */
+  servers?: number;
 }
 
 export interface PhaseResult {
@@ -47,7 +53,14 @@ export interface PhaseResult {
 
 export interface FleetResult {
   options: Required<FleetOptions>;
-  up: PhaseResult & { rateBoundSeconds: number; queueBoundSeconds: number };
+  up: PhaseResult & {
+    rateBoundSeconds: number;
+    /** ceil(agents / (2 * servers)) build rounds: the agents spread evenly. */
+    queueBoundSeconds: number;
+    /** The agents on the busiest server, and its ceil(n / 2) build rounds. */
+    mostOnOneServer: number;
+    spreadBoundSeconds: number;
+  };
   destroy: PhaseResult & { rateBoundSeconds: number; deleteBoundSeconds: number; leftOver: number };
 }
 
@@ -66,13 +79,15 @@ interface Made {
 }
 
 export async function fleet(opts: FleetOptions): Promise<FleetResult> {
-  const o: Required<FleetOptions> = { phaseMs: 1_000, deleteDelayMs: 10_000, ...opts };
+  const o: Required<FleetOptions> = { phaseMs: 1_000, deleteDelayMs: 10_000, servers: 1, ...opts };
   const sim = await startSimulator({
     port: 0,
     deploymentPhaseMs: o.phaseMs,
     deleteDelayMs: o.deleteDelayMs,
     rateLimitPerMinute: COOLIFY_LIMIT_PER_MINUTE,
+    servers: o.servers,
   });
+  const servers = sim.proxies.map((p) => ({ uuid: p.serverUuid }));
   sim.control.setClockSpeed(0);
   const clock = new SteppedClock((ms) => sim.control.step(ms));
   setProviderClock(clock);
@@ -97,8 +112,15 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     environment: out("project").environment,
     serverUuid: out("project").serverUuid,
   });
+  const serverOf = (name: string) => (o.servers > 1 ? rendezvousServer(name, servers).uuid : undefined);
   const inputsOf: Record<string, () => Props> = {
-    project: () => ({ name: "eliza-fleet", environment: "staging", owner: "fleet/dev/project" }),
+    // One server: none declared (the dev stack's shape). Several: listed, the first the database's.
+    project: () => ({
+      name: "eliza-fleet",
+      environment: "staging",
+      owner: "fleet/dev/project",
+      ...(o.servers > 1 ? { serverUuid: servers[0]?.uuid } : {}),
+    }),
     db: () => ({
       ...where(),
       name: "agents-db-postgres",
@@ -121,6 +143,7 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     types[dep] = "Deployment";
     inputsOf[app] = () => ({
       ...where(),
+      ...(serverOf(name) ? { serverUuid: serverOf(name) } : {}),
       name,
       description: `ElizaOS agent ${name}`,
       source: { type: "dockerimage", image: "ghcr.io/eliza-coolify/eliza-agent", tag: "0.1.0" },
@@ -146,6 +169,7 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     });
     inputsOf[dep] = () => ({
       applicationUuid: made.get(app)?.id,
+      serverUuid: out(app).serverUuid,
       triggers: {
         image: "ghcr.io/eliza-coolify/eliza-agent:0.1.0",
         env: String(out(env).digest ?? ""),
@@ -193,6 +217,12 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     forgetChecks(); // a pulumi up runs a provider process of its own
     const up = await phase(graph.map((g) => ({ ...g, run: () => create(g.key) })));
     const deploymentSeconds = (2 * o.phaseMs) / 1000;
+    const perServer = new Map<string, number>();
+    for (const name of names) {
+      const uuid = String(out(`${name}/app`).serverUuid);
+      perServer.set(uuid, (perServer.get(uuid) ?? 0) + 1);
+    }
+    const mostOnOneServer = Math.max(...perServer.values());
 
     forgetChecks(); // and so does pulumi destroy
     // EnvVars are deletedWith their application (components/agent.ts): the engine skips them.
@@ -209,7 +239,9 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
       up: {
         ...up,
         rateBoundSeconds: (up.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,
-        queueBoundSeconds: Math.ceil(o.agents / BUILDS_PER_SERVER) * deploymentSeconds,
+        queueBoundSeconds: Math.ceil(o.agents / (BUILDS_PER_SERVER * o.servers)) * deploymentSeconds,
+        mostOnOneServer,
+        spreadBoundSeconds: Math.ceil(mostOnOneServer / BUILDS_PER_SERVER) * deploymentSeconds,
       },
       destroy: {
         ...down,

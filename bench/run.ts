@@ -2,7 +2,7 @@
 // real pulumi CLI, and the client-side rate limiter. Prints Markdown tables; asserts nothing.
 //
 //   npx tsx bench/run.ts [--only api,e2e,limiter,fleet] [--runs 3] [--speedup 20] [--json FILE]
-//                        [--agents 100] [--parallel 16]
+//                        [--agents 100] [--parallel 16] [--servers 1] [--phase-ms 1000]
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -21,6 +21,9 @@ function arg(name: string, fallback: string): string {
 const only = new Set(arg("only", "api,e2e,limiter,fleet").split(","));
 const agents = Number(arg("agents", "100"));
 const parallel = Number(arg("parallel", "16"));
+// The fleet: Coolify servers the agents are spread over, and each deployment phase's length.
+const servers = Number(arg("servers", "1"));
+const phaseMs = Number(arg("phase-ms", "1000"));
 const runs = Number(arg("runs", "3"));
 const speedup = Number(arg("speedup", "20"));
 const jsonFile = arg("json", "");
@@ -254,20 +257,21 @@ async function limiter(): Promise<void> {
 async function fleetScenario(): Promise<void> {
   print();
   print(
-    `## 4. A fleet of ${agents} agents from nothing, then destroyed (in-process, engine order, ${parallel} operations at once)`,
+    `## 4. A fleet of ${agents} agents from nothing, then destroyed (in-process, engine order, ${parallel} operations at once${servers > 1 ? `, ${servers} servers` : ""})`,
   );
   print();
   print(
     "Simulator with Coolify's limits: 200 requests/min per token owner (fixed window), 2 deployments at " +
-      "a time per server and one per application, a deployment 2 s (1 s queued + 1 s in progress; healthy " +
-      "1 s later), delete jobs 10 s. Clock: one virtual clock (bench/virtual-clock.ts) for the provider's " +
+      `a time per server${servers > 1 ? ` (${servers} servers)` : ""} and one per application, a deployment ` +
+      `${(2 * phaseMs) / 1000} s (${phaseMs / 1000} s queued + ${phaseMs / 1000} s in progress; healthy ` +
+      `${phaseMs / 1000} s later), delete jobs 10 s. Clock: one virtual clock (bench/virtual-clock.ts) for the provider's ` +
       "polls and deadlines, the client's budget and backoff, and the simulator; it jumps to the next " +
       "sleeper whenever every request is answered, so the real poll schedule runs in seconds.",
   );
   const rows: FleetResult[] = [];
   for (const budget of [200, 150]) {
     const started = Date.now();
-    rows.push(await fleet({ agents, budgetPerMinute: budget, parallel }));
+    rows.push(await fleet({ agents, budgetPerMinute: budget, parallel, servers, phaseMs }));
     process.stderr.write(`fleet (budget ${budget}): ${seconds(Date.now() - started)} s\n`);
   }
   results.fleet = rows;
@@ -296,7 +300,7 @@ async function fleetScenario(): Promise<void> {
             r.options.budgetPerMinute,
             "up",
             r.up.virtualSeconds.toFixed(1),
-            `${upBound.toFixed(1)} (${r.up.rateBoundSeconds >= r.up.queueBoundSeconds ? "requests/200" : "build queue"}; queue ${r.up.queueBoundSeconds.toFixed(0)})`,
+            `${upBound.toFixed(1)} (${r.up.rateBoundSeconds >= r.up.queueBoundSeconds ? "requests/200" : "build queue"}; queue ${r.up.queueBoundSeconds.toFixed(0)}${r.options.servers > 1 ? `; busiest server ${r.up.mostOnOneServer} agents: ${r.up.spreadBoundSeconds.toFixed(0)}` : ""})`,
             ratio(r.up.virtualSeconds, upBound),
             r.up.requests,
             r.up.maxPerMinute,

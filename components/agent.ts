@@ -26,6 +26,7 @@ export interface AgentNetworkOptions {
 export interface ElizaAgentArgs {
   agent: AgentConfig;
   project: Project;
+  /** The one-server form's destination; with a listed server, its own destination is used. */
   destinationUuid?: pulumi.Input<string>;
   /** postgres:// URL (secret) of a database with pgvector. */
   databaseUrl: pulumi.Input<string>;
@@ -56,6 +57,8 @@ export class ElizaAgent extends pulumi.ComponentResource {
   public readonly apiToken: pulumi.Output<string>;
   /** The agent's answer to the smoke test message, when a smoke test ran. */
   public readonly smokeTestReply: pulumi.Output<string | undefined>;
+  /** The name of its server in eliza-coolify:servers; none in the one-server form. */
+  public readonly server?: string;
 
   constructor(name: string, args: ElizaAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eliza-coolify:index:ElizaAgent", name, {}, opts);
@@ -81,6 +84,7 @@ export class ElizaAgent extends pulumi.ComponentResource {
     this.deploymentUuid = deployment.deploymentUuid;
     this.apiToken = pulumi.secret(apiToken.value);
     this.smokeTestReply = smoke ? smoke.reply : pulumi.output(undefined);
+    this.server = agent.server?.name;
     this.registerOutputs({
       url: this.url,
       applicationUuid: this.applicationUuid,
@@ -162,8 +166,11 @@ function createApplication(
     {
       projectUuid: args.project.id,
       environment: args.project.environment,
-      serverUuid: args.project.serverUuid,
-      destinationUuid: args.destinationUuid,
+      // A listed server (eliza-coolify:servers), or the project's one server.
+      serverUuid: agent.server?.uuid ?? args.project.serverUuid,
+      destinationUuid: agent.server ? agent.server.destinationUuid : args.destinationUuid,
+      serverName: agent.server?.name,
+      moveFromServerUuid: agent.moveFrom?.uuid,
       name: agent.name,
       description: `ElizaOS agent ${agent.character.name}`,
       source,
@@ -219,6 +226,7 @@ function createDeployment(
     `${name}-deployment`,
     {
       applicationUuid: app.id,
+      serverUuid: app.serverUuid,
       // Every change that only a redeploy applies: image, environment, domains, limits, labels.
       // The declared ones show in a preview; `settings` also moves when `up` writes back an
       // application setting that drifted (an image tag, limits or health check edited in Coolify).

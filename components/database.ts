@@ -1,10 +1,12 @@
 import { PostgresDatabase, type Project } from "@eliza-coolify/coolify";
 import * as pulumi from "@pulumi/pulumi";
-import type { DatabaseConfig } from "../lib/config";
+import type { DatabaseConfig, ServerEntry } from "../lib/config";
 
 export interface AgentDatabaseArgs {
   config: DatabaseConfig;
   project: Project;
+  /** A listed server (eliza-coolify:databaseServer); without it, the project's server. */
+  server?: ServerEntry;
   destinationUuid?: pulumi.Input<string>;
   adopt?: boolean;
 }
@@ -48,8 +50,9 @@ function createManagedDatabase(
     {
       projectUuid: args.project.id,
       environment: args.project.environment,
-      serverUuid: args.project.serverUuid,
-      destinationUuid: args.destinationUuid,
+      serverUuid: args.server?.uuid ?? args.project.serverUuid,
+      destinationUuid: args.server ? args.server.destinationUuid : args.destinationUuid,
+      serverName: args.server?.name,
       name: `${name}-postgres`,
       description: "ElizaOS agents' memory (PostgreSQL with pgvector)",
       image: config.image,

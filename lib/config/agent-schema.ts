@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Character } from "../../characters/schema";
 import type { FrontDoor } from "../front-door";
 import { CPUS_PATTERN, isHttpUrl, MEMORY_PATTERN } from "./formats";
+import type { ServerEntry } from "./servers";
 import { type AgentSource, REGISTRY_KEYS, SOURCE_KEYS, sourceSchema } from "./source-schema";
 import { booleanLike, expected, relativePath } from "./zod-fields";
 
@@ -51,6 +52,12 @@ export interface AgentConfig {
   smokeTest: boolean;
   /** Proxy and CORS/web UI settings (lib/front-door.ts); none leaves Coolify's defaults. */
   frontDoor?: FrontDoor;
+  /** Its server when `servers` is listed (named, or chosen: servers.ts); none in the one-server form. */
+  server?: ServerEntry;
+  /** How it got that server: named in its config, spread by the program, or the database's. */
+  placed?: "pinned" | "spread" | "database";
+  /** The server it is acknowledged to move away from (`moveFrom`). */
+  moveFrom?: ServerEntry;
 }
 
 // A DNS label: it becomes part of Coolify and DNS names, so it may not end with '-'.
@@ -109,6 +116,11 @@ export const agentSchema = z.strictObject(
       .default({}),
     smokeTest: booleanLike("whether to send a test chat message after deploy").default(true),
     frontDoor: z.unknown().optional(), // checked by lib/front-door.ts
+    // Names of servers in eliza-coolify:servers, checked by servers.ts.
+    server: z.string({ error: expected("the name of a server in eliza-coolify:servers") }).optional(),
+    moveFrom: z
+      .string({ error: expected("the name of the server (in eliza-coolify:servers) the agent is on now") })
+      .optional(),
   },
   { error: expected("an agent object {name, characterFile, source, ...}") },
 );

@@ -21,6 +21,7 @@ import { checkCharacterForProvider, checkModelBaseUrl } from "./model-provider";
 import type { Problems } from "./problems";
 import { checkAgentEnv } from "./reserved-env";
 import { MissingModelKeys, type Secrets } from "./secrets";
+import { placeAgent, type ServersConfig } from "./servers";
 import type { ConfigValues } from "./values";
 
 export interface AgentsContext {
@@ -32,6 +33,9 @@ export interface AgentsContext {
   secrets: Secrets;
   problems: Problems;
   warnings: string[];
+  servers: ServersConfig;
+  /** As given (validated by database.ts): placement depends on it. */
+  databaseMode: unknown;
 }
 
 /** What the agents of one stack must not share: the first agent to use a value keeps it. */
@@ -137,6 +141,16 @@ function parseAgent(
       checkCharacterForProvider(character, characterFile, a, provider, index, problems, ctx.warnings);
   }
   if (a.source?.type === "build") checkBuildSource(a.source, index, ctx);
+  const placement =
+    typeof rawObj.name === "string"
+      ? placeAgent(
+          { name: rawObj.name, server: a.server, moveFrom: a.moveFrom },
+          index,
+          ctx.servers,
+          ctx.databaseMode,
+          problems,
+        )
+      : {};
 
   // Any problem fails the whole parse; an agent is built only from fully valid fields.
   if (!parsed.success || !character) return undefined;
@@ -156,6 +170,9 @@ function parseAgent(
   if (domain) agent.domain = domain;
   if (frontDoor.value) agent.frontDoor = frontDoor.value;
   if (d.modelBaseUrl !== undefined) agent.modelBaseUrl = d.modelBaseUrl;
+  if (placement.server) agent.server = placement.server;
+  if (placement.placed) agent.placed = placement.placed;
+  if (placement.moveFrom) agent.moveFrom = placement.moveFrom;
   return agent;
 }
 

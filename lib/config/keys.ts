@@ -15,6 +15,8 @@ export const KNOWN_KEYS = [
   "environment",
   "serverUuid",
   "destinationUuid",
+  "servers",
+  "databaseServer",
   "databaseMode",
   "databaseImage",
   "databaseMemory",

@@ -19,13 +19,19 @@ import {
   type ServerConfig,
 } from "./project";
 import { type ModelKeys, parseSecrets } from "./secrets";
+import { parseServers, type ServerEntry } from "./servers";
 import { ConfigValues } from "./values";
 
 export interface StackConfig {
   stack: string;
   coolify: CoolifyConfig;
   project: ProjectConfig;
+  /** The one-server form (serverUuid, destinationUuid); empty when `servers` is listed. */
   server: ServerConfig;
+  /** The listed servers (`servers`); empty in the one-server form. Agents carry their own. */
+  servers: ServerEntry[];
+  /** The server of the full-mode database when `servers` is listed. */
+  databaseServer?: ServerEntry;
   database: DatabaseConfig;
   agents: AgentConfig[];
   modelKeys: ModelKeys;
@@ -73,6 +79,8 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
   const server = parseServer(values);
   const network = parseNetwork(values, problems);
   const database = parseDatabase(values, problems, protect);
+  const databaseMode = values.raw.databaseMode ?? "full";
+  const servers = parseServers(values, problems, server, databaseMode);
   const secrets = parseSecrets(values);
   const agents = parseAgents({
     stack: ctx.stack,
@@ -83,6 +91,8 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     secrets,
     problems,
     warnings,
+    servers,
+    databaseMode,
   });
 
   if (problems.list.length > 0 || !database) throw new StackConfigError(ctx.stack, problems.list);
@@ -91,6 +101,8 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     coolify,
     project,
     server,
+    servers: servers.list,
+    ...(database.mode === "full" && servers.database ? { databaseServer: servers.database } : {}),
     database,
     agents,
     ...secrets,

@@ -133,7 +133,7 @@ describe("Application", () => {
     });
   });
 
-  it("replaces when the source kind or server changes", async () => {
+  it("replaces when the source kind changes, the old application first (it holds the marker)", async () => {
     const c = await create(applicationImpl, { ...base, name: "rep", owner: "t/dev/rep", domains: [] });
     const git = await checked(applicationImpl, {
       ...base,
@@ -142,15 +142,11 @@ describe("Application", () => {
       domains: [],
       source: { type: "public", repository: "https://github.com/example/agent" },
     });
-    expect((await applicationImpl.diff(c.id, c.outs, git)).replaces).toEqual(["source"]);
-    const moved = await checked(applicationImpl, {
-      ...base,
-      name: "rep",
-      owner: "t/dev/rep",
-      domains: [],
-      serverUuid: "other",
+    expect(await applicationImpl.diff(c.id, c.outs, git)).toMatchObject({
+      replaces: ["source"],
+      deleteBeforeReplace: true,
     });
-    expect((await applicationImpl.diff(c.id, c.outs, moved)).replaces).toEqual(["serverUuid"]);
+    // A change of server is a move, refused unless acknowledged: test/provider/server-move.test.ts.
   });
 
   it("reports a domain conflict with what to do", async () => {

@@ -227,35 +227,42 @@ export class AgentPlane {
    * Whether the proxy answers this request (true) or it goes to the Coolify API (false).
    * App domains always belong to the proxy; Coolify's own address (an IP or localhost) and API paths
    * under any other host go to the API; any other host is an unknown domain for Traefik.
+   * `serverId`: the server whose proxy listens here (only its applications are routed).
    */
-  claims(req: IncomingMessage, scheme: Scheme): boolean {
+  claims(req: IncomingMessage, scheme: Scheme, serverId: number): boolean {
     const host = hostOf(req);
     const pathname = new URL(req.url ?? "/", "http://x").pathname;
     if (isApiPath(pathname) && isOwnHost(host)) return false;
-    if (this.appsFor(host, scheme).length > 0) return true;
-    if (scheme === "http" && this.appsFor(host, "https").length > 0) return true;
+    if (this.appsFor(host, scheme, serverId).length > 0) return true;
+    if (scheme === "http" && this.appsFor(host, "https", serverId).length > 0) return true;
     if (isApiPath(pathname)) return false;
     // Coolify's own address over plain http is the API as before; over https it was never routed.
     if (scheme === "http" && isOwnHost(host)) return false;
     return true;
   }
 
-  private appsFor(host: string, scheme: Scheme): Application[] {
+  /** Applications with a domain of this host, on the given server: each server has its own proxy. */
+  private appsFor(host: string, scheme: Scheme, serverId: number): Application[] {
     if (!host) return [];
-    return this.core.store.applications.filter((a) => domainHosts(a, scheme).includes(host));
+    const s = this.core.store;
+    return s.applications.filter(
+      (a) =>
+        s.serverOfDestination(a.destination_id)?.id === serverId && domainHosts(a, scheme).includes(host),
+    );
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, scheme: Scheme): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, scheme: Scheme, serverId: number): Promise<void> {
     const started = Date.now();
     const url = new URL(req.url ?? "/", "http://x");
     const method = (req.method ?? "GET").toUpperCase();
     const host = hostOf(req);
-    const { entry, finish } = logEntry(started, method, url, { plane: "agent", host }, this.log);
+    const server = this.core.store.servers.find((s) => s.id === serverId)?.uuid;
+    const { entry, finish } = logEntry(started, method, url, { plane: "agent", host, server }, this.log);
     const raw = await readBody(req);
     this.core.clock.tick();
 
     let reply: Reply;
-    const app = this.route(req, scheme, host);
+    const app = this.route(req, scheme, host, serverId);
     if (!app) {
       reply = TRAEFIK_404();
     } else if (app === "redirect") {
@@ -302,9 +309,10 @@ export class AgentPlane {
     req: IncomingMessage,
     scheme: Scheme,
     host: string,
+    serverId: number,
   ): Application | "redirect" | "misdirected" | undefined {
     const pick = (apps: Application[]) => apps.find(isRunning) ?? apps[0];
-    const direct = pick(this.appsFor(host, scheme));
+    const direct = pick(this.appsFor(host, scheme, serverId));
     if (direct) {
       if (scheme === "https") {
         const sni = ((req.socket as TLSSocket).servername || "").toLowerCase();
@@ -315,7 +323,7 @@ export class AgentPlane {
     if (scheme === "http") {
       // An https:// domain also gets an http router: redirect-to-https when force-https is on
       // (the default), the app itself otherwise (coolify-api.md section 5).
-      const viaHttps = pick(this.appsFor(host, "https"));
+      const viaHttps = pick(this.appsFor(host, "https", serverId));
       if (viaHttps) return viaHttps.settings.is_force_https_enabled === false ? viaHttps : "redirect";
     }
     return undefined;

@@ -10,6 +10,7 @@ interface Args {
   tlsKey?: string;
   tlsPort?: number;
   coolifyVersion?: string;
+  servers?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -30,9 +31,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--tls-key") out.tlsKey = next();
     else if (a === "--tls-port") out.tlsPort = Number(next());
     else if (a === "--coolify-version") out.coolifyVersion = next();
+    else if (a === "--servers") out.servers = Number(next());
     else if (a === "--help" || a === "-h") {
       console.log(
-        "usage: cli.ts [--port N] [--host H] [--coolify-version 4.3.11] [--openapi FILE | --no-validation] [--tls-cert PEM --tls-key PEM [--tls-port N]]",
+        "usage: cli.ts [--port N] [--host H] [--coolify-version 4.3.11] [--servers 1] [--openapi FILE | --no-validation] [--tls-cert PEM --tls-key PEM [--tls-port N]]",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -41,6 +43,8 @@ function parseArgs(argv: string[]): Args {
     throw new Error("--port must be 0..65535");
   if (out.coolifyVersion !== undefined && !/^v?\d+\.\d+\.\d+/.test(out.coolifyVersion))
     throw new Error("--coolify-version takes a release such as 4.3.11 or 4.7.7");
+  if (out.servers !== undefined && (!Number.isInteger(out.servers) || out.servers < 1 || out.servers > 26))
+    throw new Error("--servers takes a whole number from 1 to 26");
   if (!out.tlsCert !== !out.tlsKey) throw new Error("--tls-cert and --tls-key go together");
   return out;
 }
@@ -58,11 +62,18 @@ async function main(): Promise<void> {
         : undefined,
     tlsPort: args.tlsPort,
     version: args.coolifyVersion,
+    servers: args.servers,
   });
   console.log(`Coolify simulator listening on ${sim.url} (started in ${Date.now() - t0} ms)`);
   console.log(`COOLIFY_URL=${sim.url}`);
   console.log(`COOLIFY_TOKEN=${sim.rootToken}`);
   if (sim.tlsUrl) console.log(`SIMULATOR_TLS_URL=${sim.tlsUrl}`);
+  // Every server's proxy: the first one is the main listener above.
+  for (const p of sim.proxies.slice(1)) {
+    console.log(
+      `SIMULATOR_PROXY server=${p.serverUuid} ip=${p.ip} url=${p.url}${p.tlsUrl ? ` tls=${p.tlsUrl}` : ""}`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -21,6 +21,8 @@ export interface CoreOptions {
   deploymentPhaseMs: number;
   rateLimitPerMinute: number;
   version: string;
+  /** Servers seeded (1: Coolify's own host only). */
+  servers: number;
 }
 
 export function makeToken(id: number): string {
@@ -45,7 +47,7 @@ export class Core {
     public validator: OpenApiValidator | null,
   ) {
     this.rootToken = makeToken(1);
-    this.store.seed(this.rootToken, this.clock.now());
+    this.store.seed(this.rootToken, this.clock.now(), this.opts.servers);
   }
 
   /** Coolify 4.6.0 and later: DELETE needs the `delete` ability (notes runtime-and-versions.md 4). */
@@ -59,7 +61,7 @@ export class Core {
     this.starting.clear();
     this.depOutcome.clear();
     this.store = new Store();
-    this.store.seed(this.rootToken, this.clock.now());
+    this.store.seed(this.rootToken, this.clock.now(), this.opts.servers);
   }
 
   now(): number {

@@ -157,7 +157,7 @@ export function logEntry(
   started: number,
   method: string,
   url: URL,
-  extra: Pick<RequestLogEntry, "plane" | "host">,
+  extra: Pick<RequestLogEntry, "plane" | "host" | "server">,
   log: (entry: RequestLogEntry) => void,
 ): { entry: RequestLogEntry; finish: (status: number) => void } {
   const entry: RequestLogEntry = {

@@ -13,7 +13,8 @@ import { AgentPlane, type Scheme } from "./agent-plane";
 import { Core } from "./core";
 import { defaultOpenapiPath, OPENAPI_HINT, OpenApiValidator } from "./openapi";
 import { SimServer } from "./server";
-import type { Fault, Simulator, SimulatorControl, SimulatorOptions } from "./types";
+import { MAX_SEEDED_SERVERS, seededServerIp, seededServerUuid } from "./state";
+import type { Fault, Simulator, SimulatorControl, SimulatorOptions, SimulatorProxy } from "./types";
 
 export type {
   Ability,
@@ -25,6 +26,7 @@ export type {
   Simulator,
   SimulatorControl,
   SimulatorOptions,
+  SimulatorProxy,
   SimulatorState,
   TeamRole,
   TlsPem,
@@ -47,6 +49,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       deploymentPhaseMs: opts.deploymentPhaseMs ?? 200,
       rateLimitPerMinute: opts.rateLimitPerMinute ?? 200,
       version: opts.version ?? "4.3.11",
+      servers: seededServers(opts.servers),
     },
     validator,
   );
@@ -100,54 +103,85 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
   sim.control_ = control;
 
-  // One handler for both listeners: the proxy's requests (app domains) go to the data plane,
-  // the rest to the Coolify API as before.
-  const handler = (scheme: Scheme) => (req: IncomingMessage, res: ServerResponse) => {
-    const run = plane.claims(req, scheme) ? plane.handle(req, res, scheme) : sim.handle(req, res);
-    run.catch((e) => {
-      console.error("coolify simulator:", e);
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ message: "Server Error" }));
-    });
+  // Server k's proxy. The store is re-seeded on reset, so the server is looked up per request.
+  const serverIdOf = (k: number) => core.store.servers[k]?.id ?? -1;
+  const onError = (res: ServerResponse) => (e: unknown) => {
+    console.error("coolify simulator:", e);
+    if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ message: "Server Error" }));
   };
+  // The main listeners: the first server's proxy (its applications' domains go to the data plane)
+  // and, for everything else, the Coolify API as before.
+  const mainHandler = (scheme: Scheme) => (req: IncomingMessage, res: ServerResponse) => {
+    const serverId = serverIdOf(0);
+    const run = plane.claims(req, scheme, serverId)
+      ? plane.handle(req, res, scheme, serverId)
+      : sim.handle(req, res);
+    run.catch(onError(res));
+  };
+  // Another server's proxy: only its own applications; Coolify's API does not run there.
+  const proxyHandler = (scheme: Scheme, k: number) => (req: IncomingMessage, res: ServerResponse) => {
+    plane.handle(req, res, scheme, serverIdOf(k)).catch(onError(res));
+  };
+  const tlsOptions = () => ({
+    cert: opts.tls?.cert,
+    key: opts.tls?.key,
+    SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
+      const name = servername.toLowerCase();
+      cb(null, certOverrides.get(name) ?? configuredCerts.get(name));
+    },
+  });
 
-  const server: HttpServer = createServer(handler("http"));
-  server.keepAliveTimeout = 5_000;
-  await listen(server, opts.port ?? 0, host);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host}:${port}`;
-
-  let tlsServer: HttpsServer | undefined;
-  let tlsPort: number | undefined;
-  if (opts.tls) {
-    // The proxy's https side: application https domains, certificate chosen by SNI.
-    tlsServer = createHttpsServer(
-      {
-        cert: opts.tls.cert,
-        key: opts.tls.key,
-        SNICallback: (servername, cb) => {
-          const name = servername.toLowerCase();
-          cb(null, certOverrides.get(name) ?? configuredCerts.get(name));
-        },
-      },
-      handler("https"),
-    );
-    tlsServer.keepAliveTimeout = 5_000;
-    await listen(tlsServer, opts.tlsPort ?? 0, host);
-    tlsPort = (tlsServer.address() as AddressInfo).port;
+  const listeners: (HttpServer | HttpsServer)[] = [];
+  const proxies: SimulatorProxy[] = [];
+  for (let k = 0; k < core.opts.servers; k++) {
+    const main = k === 0;
+    const server: HttpServer = createServer(main ? mainHandler("http") : proxyHandler("http", k));
+    server.keepAliveTimeout = 5_000;
+    await listen(server, main ? (opts.port ?? 0) : 0, host);
+    listeners.push(server);
+    const port = (server.address() as AddressInfo).port;
+    const proxy: SimulatorProxy = {
+      serverUuid: seededServerUuid(k),
+      ip: seededServerIp(k),
+      url: `http://${host}:${port}`,
+      port,
+    };
+    if (opts.tls) {
+      // The proxy's https side: application https domains, certificate chosen by SNI.
+      const tlsServer = createHttpsServer(
+        tlsOptions(),
+        main ? mainHandler("https") : proxyHandler("https", k),
+      );
+      tlsServer.keepAliveTimeout = 5_000;
+      await listen(tlsServer, main ? (opts.tlsPort ?? 0) : 0, host);
+      listeners.push(tlsServer);
+      proxy.tlsPort = (tlsServer.address() as AddressInfo).port;
+      proxy.tlsUrl = `https://${host}:${proxy.tlsPort}`;
+    }
+    proxies.push(proxy);
   }
+  const first = proxies[0] as SimulatorProxy;
 
   return {
-    url,
-    apiUrl: `${url}/api/v1`,
+    url: first.url,
+    apiUrl: `${first.url}/api/v1`,
     rootToken: core.rootToken,
     control,
-    tlsUrl: tlsPort ? `https://${host}:${tlsPort}` : undefined,
-    tlsPort,
+    tlsUrl: first.tlsUrl,
+    tlsPort: first.tlsPort,
+    proxies,
     close: async () => {
-      await Promise.all([closeServer(server), tlsServer ? closeServer(tlsServer) : Promise.resolve()]);
+      await Promise.all(listeners.map(closeServer));
     },
   };
+}
+
+function seededServers(n: number | undefined): number {
+  const servers = n ?? 1;
+  if (!Number.isInteger(servers) || servers < 1 || servers > MAX_SEEDED_SERVERS)
+    throw new Error(`servers must be a whole number from 1 to ${MAX_SEEDED_SERVERS} (got ${n})`);
+  return servers;
 }
 
 function listen(server: HttpServer | HttpsServer, port: number, host: string): Promise<void> {

@@ -11,6 +11,7 @@ import {
   unknownFields,
   validationFailed,
 } from "./http";
+import { serverRoutes } from "./routes-servers";
 import type { Environment, Project, Server } from "./state";
 import { newUuid } from "./state";
 
@@ -186,67 +187,8 @@ export const projectRoutes: Route[] = [
     },
   },
 
-  // ------------------------------------------------------------------ servers
-  {
-    method: "GET",
-    template: "/servers",
-    ability: "read",
-    handler: (ctx) =>
-      json(
-        200,
-        ctx.core.store.servers
-          .filter((s) => s.team_id === ctx.teamId)
-          .map((s) => {
-            const v = ctx.core.serverView(s, ctx.sensitive);
-            return {
-              uuid: v.uuid,
-              name: v.name,
-              description: v.description,
-              ip: v.ip,
-              user: v.user,
-              port: v.port,
-              is_reachable: v.is_reachable,
-              is_usable: v.is_usable,
-              is_coolify_host: v.is_coolify_host,
-              proxy: v.proxy,
-              settings: v.settings,
-            };
-          }),
-      ),
-  },
-  {
-    method: "GET",
-    template: "/servers/{uuid}",
-    ability: "read",
-    handler: (ctx) => {
-      const server = findServer(ctx, ctx.params.uuid);
-      if (!server) return message(404, "Server not found.");
-      return json(200, ctx.core.serverView(server, ctx.sensitive));
-    },
-  },
-  {
-    method: "GET",
-    template: "/servers/{server_uuid}/destinations",
-    ability: "read",
-    handler: (ctx) => {
-      const server = findServer(ctx, ctx.params.server_uuid);
-      if (!server) return message(404, "Server not found.");
-      return json(
-        200,
-        ctx.core.store.destinations
-          .filter((d) => d.server_id === server.id)
-          .map((d) => ({
-            uuid: d.uuid,
-            name: d.name,
-            network: d.network,
-            type: d.type,
-            server_uuid: server.uuid,
-            created_at: d.created_at,
-            updated_at: d.updated_at,
-          })),
-      );
-    },
-  },
+  // ------------------------------------------------------------------ servers and destinations
+  ...serverRoutes,
 
   // ------------------------------------------------------------------ projects
   {

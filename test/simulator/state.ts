@@ -125,6 +125,21 @@ export function isoStamp(ms: number): string {
 }
 
 export const SERVER_IP = "192.0.2.10";
+/** At most this many seeded servers: their uuids end in a letter. */
+export const MAX_SEEDED_SERVERS = 26;
+
+/** Seeded server k (0 = Coolify's own host): `sim0server0000000000000a`, `...b`, ... */
+export function seededServerUuid(k: number): string {
+  return `sim0server0000000000000${String.fromCharCode(97 + k)}`;
+}
+/** Its one destination: `sim0destination000000000` for the first, `sim0destination00000000b`, ... */
+export function seededDestinationUuid(k: number): string {
+  return k === 0 ? "sim0destination000000000" : `sim0destination00000000${String.fromCharCode(97 + k)}`;
+}
+/** 192.0.2.10, .11, ... (TEST-NET-1). */
+export function seededServerIp(k: number): string {
+  return `192.0.2.${10 + k}`;
+}
 
 export class Store {
   teams: Team[] = [];
@@ -148,8 +163,12 @@ export class Store {
     return n;
   }
 
-  /** Seed: root team 0 (owner user 0), one localhost-like server with proxy TRAEFIK and one destination. */
-  seed(rootToken: string, now: number): void {
+  /**
+   * Seed: root team 0 (owner user 0) and `servers` servers, each with proxy TRAEFIK, its own
+   * build slots and deployment queue, and one destination (network `coolify`, as Coolify gives a
+   * new server). The first is Coolify's own host (`localhost`); the others are remote servers.
+   */
+  seed(rootToken: string, now: number, servers = 1): void {
     const ts = isoStamp(now);
     this.teams.push({
       id: 0,
@@ -164,17 +183,22 @@ export class Store {
     const tokenId = Number(rootToken.split("|")[0]);
     this.nextIds.set("tokens", tokenId);
     this.tokens.push({ id: tokenId, plain: rootToken, userId: 0, teamId: 0, abilities: ["root"] });
+    for (let k = 0; k < servers; k++) this.seedServer(k, ts);
+  }
+
+  private seedServer(k: number, ts: string): void {
     const serverId = this.nextId("servers");
+    const local = k === 0;
     this.servers.push({
       id: serverId,
-      uuid: "sim0server0000000000000a",
-      name: "localhost",
-      description: "This is the server where Coolify is running on. Don't delete this!",
-      ip: SERVER_IP,
+      uuid: seededServerUuid(k),
+      name: local ? "localhost" : `sim-server-${k + 1}`,
+      description: local ? "This is the server where Coolify is running on. Don't delete this!" : null,
+      ip: seededServerIp(k),
       user: "root",
       port: 22,
       team_id: 0,
-      is_coolify_host: true,
+      is_coolify_host: local,
       is_build_server: false,
       proxy: { type: "TRAEFIK", status: "running" },
       validation_logs: null,
@@ -199,7 +223,7 @@ export class Store {
     });
     this.destinations.push({
       id: this.nextId("destinations"),
-      uuid: "sim0destination000000000",
+      uuid: seededDestinationUuid(k),
       name: "coolify",
       network: "coolify",
       server_id: serverId,

@@ -13,6 +13,12 @@ export interface SimulatorOptions {
   deploymentPhaseMs?: number; // time per deployment phase (queued->in_progress->finished), default 200
   rateLimitPerMinute?: number; // per token owner, default 200
   /**
+   * Servers to seed, default 1 (Coolify's own host). Each has its own destination, build slots
+   * (concurrent_builds 2), deployment queue (limit 25) and proxy: the first server's proxy is the
+   * main listener (`url`, `tlsUrl`), every other one listens on a port of its own (`proxies`).
+   */
+  servers?: number;
+  /**
    * The Coolify release modelled, reported by /api/v1/version; default "4.3.11". From 4.6.0 on
    * every DELETE needs the `delete` ability (or root), as the real server does.
    */
@@ -48,7 +54,24 @@ export interface Simulator {
   /** Set only when opts.tls was given. */
   tlsUrl?: string;
   tlsPort?: number;
+  /**
+   * Each seeded server's proxy, in server order: the first is the main listener (which also
+   * serves the API); the others route only the applications on their own server.
+   */
+  proxies: SimulatorProxy[];
   close(): Promise<void>;
+}
+
+/** Where one server's proxy (Traefik) listens; a real server would be reached on its IP. */
+export interface SimulatorProxy {
+  serverUuid: string;
+  /** The server's IP as the API reports it (TEST-NET-1, not routable). */
+  ip: string;
+  url: string;
+  port: number;
+  /** The https side, when opts.tls was given. */
+  tlsUrl?: string;
+  tlsPort?: number;
 }
 
 export interface FaultMatch {
@@ -86,6 +109,8 @@ export interface RequestLogEntry {
   /** Data plane: the Host the request named, and the application it was routed to (if any). */
   host?: string;
   app?: string;
+  /** Data plane: the uuid of the server whose proxy took the request. */
+  server?: string;
 }
 
 export interface SimulatorState {

@@ -600,3 +600,51 @@ describe("AgentDatabase", () => {
     expect(await outputValue(db.uuid)).toBeUndefined();
   });
 });
+
+describe("placement on a listed server", () => {
+  const main = { name: "main", uuid: "server-main" };
+  const edge = {
+    name: "edge",
+    uuid: "server-edge",
+    destinationUuid: "dest-edge",
+    connectTo: "203.0.113.8:443",
+  };
+
+  it("puts the application on the agent's server, acknowledges its move, queues its deployment there", async () => {
+    const agent = { ...(stackConfig("dev").agents[0] as AgentConfig), server: edge, moveFrom: main };
+    const built = await buildAgent("placed", agent);
+    expect(only(built.children, T("Application")).inputs).toMatchObject({
+      serverUuid: "server-edge",
+      destinationUuid: "dest-edge",
+      serverName: "edge",
+      moveFromServerUuid: "server-main",
+    });
+    expect(only(built.children, T("Deployment")).inputs.serverUuid).toBe("server-edge");
+    expect(built.component.server).toBe("edge");
+  });
+
+  it("without a listed server: the project's server, no name, no move", async () => {
+    const built = await buildAgent("unplaced", stackConfig("dev").agents[0] as AgentConfig);
+    const app = only(built.children, T("Application"));
+    expect(app.inputs.serverUuid).toBe("server-0");
+    expect(app.inputs.serverName).toBeUndefined();
+    expect(app.inputs.moveFromServerUuid).toBeUndefined();
+    expect(built.component.server).toBeUndefined();
+  });
+
+  it("puts the full-mode database on its server", async () => {
+    const config = stackConfig("dev");
+    const db = new AgentDatabase("db-placed", {
+      config: config.database,
+      project: newProject("placed-project"),
+      server: edge,
+    });
+    await settle(db.url);
+    const pg = only(childrenOf(await outputValue(db.urn)), T("PostgresDatabase"));
+    expect(pg.inputs).toMatchObject({
+      serverUuid: "server-edge",
+      destinationUuid: "dest-edge",
+      serverName: "edge",
+    });
+  });
+});

@@ -10,6 +10,7 @@ import * as databases from "./endpoints/databases";
 import * as deployments from "./endpoints/deployments";
 import * as meta from "./endpoints/meta";
 import * as projects from "./endpoints/projects";
+import * as servers from "./endpoints/servers";
 import { type GoneKind, waitUntilGone } from "./endpoints/wait-until-gone";
 import type { HttpMethod } from "./retry";
 import { type ClientOptions, type RequestOptions, Transport } from "./transport";
@@ -92,6 +93,13 @@ export class CoolifyClient {
 
   createEnvironment(projectUuid: string, b: { name: string }) {
     return projects.createEnvironment(this.transport, projectUuid, b);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // servers (endpoints/servers.ts)
+
+  listServerResources(serverUuid: string) {
+    return servers.listServerResources(this.transport, serverUuid);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -78,6 +78,34 @@ export async function findExisting(
   return undefined;
 }
 
+/**
+ * During a move to another server: this program's applications of `owner` in the environment,
+ * split into the one on the target server (an earlier create whose answer was lost) and the
+ * others (the application being moved away, deleted once its replacement is up). The marker
+ * alone cannot tell them apart; the target server's resource list can (one GET).
+ */
+export async function findOwnedDuringMove(
+  client: CoolifyClient,
+  where: { projectUuid: string; environment: string },
+  owner: string,
+  targetServerUuid: string,
+): Promise<{ onTarget?: string; elsewhere: string[] }> {
+  let lists: Record<string, Candidate[]>;
+  try {
+    lists = await environmentResources(client, where.projectUuid, where.environment);
+  } catch (e) {
+    if (isCoolifyError(e, "not_found")) return { elsewhere: [] };
+    throw e;
+  }
+  const mine = (lists.applications ?? []).filter((i) => markerOwner(i.description) === owner);
+  if (mine.length === 0) return { elsewhere: [] };
+  const here = new Set((await client.listServerResources(targetServerUuid)).map((r) => r.uuid));
+  return {
+    onTarget: mine.find((i) => here.has(i.uuid))?.uuid,
+    elsewhere: mine.filter((i) => !here.has(i.uuid)).map((i) => i.uuid),
+  };
+}
+
 /** After a create whose answer was lost: the object, if Coolify made it anyway. */
 export async function findAfterLostCreate(
   client: CoolifyClient,

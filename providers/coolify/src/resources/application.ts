@@ -1,12 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isNotFound } from "../client/errors";
+import { isCoolifyError, isNotFound } from "../client/errors";
 import type { Application as ApiApplication } from "../client/schemas";
 import { coolifyClient } from "../provider/context";
 import { domainProblem, joinDomains, normaliseDomain, parseFqdn } from "../provider/domains";
 import { canonicalJson, changedKeys, checkWith, hasUnknowns, replacedKeys } from "../provider/inputs";
-import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
+import {
+  deleteAndWait,
+  findAfterLostCreate,
+  findExisting,
+  findOwnedDuringMove,
+  isLostResponse,
+} from "../provider/lookup";
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
+import { tell } from "../provider/notify";
 import {
   decodeLabels,
   encodeLabels,
@@ -15,6 +22,7 @@ import {
   ProxyOptionsSchema,
   sameLabels,
 } from "../provider/proxy-labels";
+import { announceMove, plannedMove, unconfirmedMove } from "../provider/server-move";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -66,6 +74,10 @@ export const ApplicationInputsSchema = z
     environment: z.string().min(1),
     serverUuid: z.string().min(1),
     destinationUuid: z.string().min(1).optional(),
+    /** The server's name in the stack config, for messages only. */
+    serverName: z.string().min(1).optional(),
+    /** Acknowledges a move away from this server (server-move.ts); a no-op otherwise. */
+    moveFromServerUuid: z.string().min(1).optional(),
     name: z.string().min(1).max(255),
     description: z.string().max(200).default(""),
     source: z.preprocess(
@@ -125,6 +137,13 @@ export interface ApplicationArgs {
   serverUuid: pulumi.Input<string>;
   /** Needed when the server has more than one destination (Docker network). */
   destinationUuid?: pulumi.Input<string>;
+  /** A name for the server in messages (the stack config's). */
+  serverName?: pulumi.Input<string>;
+  /**
+   * The server this application is acknowledged to move away from. A change of server or
+   * destination is refused without it: a move is a new application (server-move.ts).
+   */
+  moveFromServerUuid?: pulumi.Input<string>;
   name: pulumi.Input<string>;
   description?: pulumi.Input<string>;
   source: pulumi.Input<
@@ -161,15 +180,11 @@ export interface ApplicationArgs {
   adopt?: pulumi.Input<boolean>;
 }
 
-/** Inputs that only a new application can change. */
-const REPLACE_KEYS = [
-  "projectUuid",
-  "environment",
-  "serverUuid",
-  "destinationUuid",
-  "sourceType",
-  "dockerfile",
-];
+/**
+ * Inputs that only a new application can change. A new server or destination does too, but
+ * that is a move, planned and acknowledged (server-move.ts), not a replacement like these.
+ */
+const REPLACE_KEYS = ["projectUuid", "environment", "sourceType", "dockerfile"];
 
 function replaceView(p: Props): Props {
   const source = (p.source ?? {}) as Record<string, unknown>;
@@ -178,8 +193,6 @@ function replaceView(p: Props): Props {
   return {
     projectUuid: p.projectUuid,
     environment: p.environment,
-    serverUuid: p.serverUuid,
-    destinationUuid: p.destinationUuid,
     sourceType: unknownSource ? p.source : source.type,
     // Coolify refuses to PATCH a dockerfile (notes section 6): its text changes mean a new app.
     dockerfile: source.type === "dockerfile" ? source.dockerfile : undefined,
@@ -236,6 +249,33 @@ function createBody(i: ApplicationInputs): Record<string, unknown> {
     body.dockerfile = Buffer.from(i.source.dockerfile, "utf8").toString("base64");
   }
   return body;
+}
+
+/**
+ * Creates the application. In a move, the one being moved away still holds the domains: a 409
+ * whose conflicts are all that application (and nothing else) is retried with
+ * force_domain_override, so the two share the domains until the old one is deleted.
+ */
+async function createBesideMoved(inputs: ApplicationInputs, movingAway: readonly string[]) {
+  const client = coolifyClient();
+  try {
+    return await client.createApplication(inputs.source.type, createBody(inputs));
+  } catch (e) {
+    const conflicts = isCoolifyError(e, "conflict") ? (e.conflicts ?? []) : [];
+    const onlyMovedAway =
+      conflicts.length > 0 &&
+      conflicts.every((c) => {
+        const conflict = c as { resource_uuid?: unknown; resource_type?: unknown };
+        return (
+          conflict.resource_type === "application" && movingAway.includes(String(conflict.resource_uuid))
+        );
+      });
+    if (!onlyMovedAway) throw e;
+    return client.createApplication(inputs.source.type, {
+      ...createBody(inputs),
+      force_domain_override: true,
+    });
+  }
 }
 
 const GITHUB = /^https:\/\/github\.com\/([^/]+\/[^/]+?)(\.git)?\/?$/;
@@ -359,15 +399,36 @@ const DECLARED = [
   "domains",
   "forceDomainOverride",
   "proxy",
-  ...REPLACE_KEYS.filter((k) => k !== "sourceType" && k !== "dockerfile"),
+  "projectUuid",
+  "environment",
+  "serverUuid",
+  "destinationUuid",
 ];
 
 export const applicationImpl: ResourceImpl = {
-  async check(_olds, news) {
-    return checkWith(ApplicationInputsSchema, news);
+  async check(olds, news) {
+    const checked = checkWith(ApplicationInputsSchema, news);
+    const move = plannedMove(olds, checked.inputs);
+    if (move && !move.confirmed) {
+      const reason = unconfirmedMove(String(checked.inputs.name ?? olds.name), move);
+      checked.failures.push({ property: "serverUuid", reason });
+    }
+    return checked;
   },
 
   async diff(_id, olds, news) {
+    const move = plannedMove(olds, news);
+    if (move) {
+      // check() refused an unacknowledged move; this is the acknowledged one.
+      if (!move.confirmed) throw new Error(unconfirmedMove(String(news.name), move));
+      tell(announceMove(String(news.name), move, (news.domains as string[] | undefined) ?? []));
+      return {
+        changes: true,
+        replaces: [move.from.serverUuid !== move.to.serverUuid ? "serverUuid" : "destinationUuid"],
+        // The new application first: the agent keeps answering until its replacement is up.
+        deleteBeforeReplace: false,
+      };
+    }
     const replaces = replacedKeys(replaceView(olds), replaceView(news), REPLACE_KEYS);
     const changed = changedKeys(olds, news, DECLARED);
     // Labels changed in Coolify (its UI regenerates them on some edits) show after a refresh.
@@ -377,8 +438,9 @@ export const applicationImpl: ResourceImpl = {
     return {
       changes: changed.length > 0 || replaces.length > 0,
       replaces: replaces.map((k) => (k === "sourceType" || k === "dockerfile" ? "source" : k)),
-      // The replacement may reuse the same domain: free it first to avoid a 409.
-      deleteBeforeReplace: ((news.domains as string[] | undefined) ?? []).length > 0,
+      // The old one goes first: it holds the domain (a 409 otherwise), and it carries the same
+      // ownership marker, so a create beside it would take it for its own lost create.
+      deleteBeforeReplace: true,
     };
   },
 
@@ -390,7 +452,16 @@ export const applicationImpl: ResourceImpl = {
       environment: inputs.environment,
       kind: "applications" as const,
     };
-    const existing = await findExisting(client, { ...where, label: "application" }, inputs);
+    // During a move the application being moved away carries the same marker: only the one on
+    // the target server can be an earlier create of this one.
+    const moving = inputs.moveFromServerUuid
+      ? await findOwnedDuringMove(client, where, inputs.owner, inputs.serverUuid)
+      : undefined;
+    const existing =
+      moving && (moving.onTarget || moving.elsewhere.length > 0)
+        ? moving.onTarget && { uuid: moving.onTarget, adopted: false }
+        : // No application of ours anywhere (a moveFrom left from an earlier move): the usual rules.
+          await findExisting(client, { ...where, label: "application" }, inputs);
     if (existing) {
       // Ours from an earlier run whose answer was lost, or adopted: make it what is declared.
       const { domains, ...rest } = settableBody(inputs);
@@ -406,10 +477,13 @@ export const applicationImpl: ResourceImpl = {
     let uuid: string;
     let fqdn: string | null | undefined;
     try {
-      ({ uuid, domains: fqdn } = await client.createApplication(inputs.source.type, createBody(inputs)));
+      ({ uuid, domains: fqdn } = await createBesideMoved(inputs, moving?.elsewhere ?? []));
     } catch (e) {
       if (!isLostResponse(e)) throw e;
-      const found = await findAfterLostCreate(client, where, inputs.owner);
+      // In a move, the marker also finds the application being moved away: look on the target.
+      const found = moving
+        ? (await findOwnedDuringMove(client, where, inputs.owner, inputs.serverUuid)).onTarget
+        : await findAfterLostCreate(client, where, inputs.owner);
       if (!found) throw e;
       uuid = found;
       fqdn = joinDomains(inputs.domains);
@@ -478,6 +552,8 @@ export const applicationImpl: ResourceImpl = {
 /** A Coolify application: a prebuilt image, a Dockerfile, or a public git repository. */
 export class Application extends pulumi.dynamic.Resource {
   declare readonly uuid: pulumi.Output<string>;
+  /** The server it runs on (its deployments queue there). */
+  declare readonly serverUuid: pulumi.Output<string>;
   /** The stored domains, comma-separated. */
   declare readonly fqdn: pulumi.Output<string>;
   /** The first domain, or "" without one. */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
-import { deployGate } from "../provider/deploy-gate";
+import { deployGates } from "../provider/deploy-gate";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { isLostResponse } from "../provider/lookup";
 import { tell } from "../provider/notify";
@@ -13,6 +13,8 @@ import type { Props, ResourceImpl } from "../provider/types";
 
 export const DeploymentInputsSchema = z.object({
   applicationUuid: z.string().min(1),
+  /** The application's server: its deployment queue is the one to stay under (deploy-gate.ts). */
+  serverUuid: z.string().min(1).optional(),
   /** Any change here deploys again: an image tag, the env digest, the domains, ... */
   triggers: z.record(z.string(), z.string()).default({}),
   /** Rebuild without the build cache. */
@@ -24,6 +26,8 @@ export type DeploymentInputs = z.infer<typeof DeploymentInputsSchema>;
 
 export interface DeploymentArgs {
   applicationUuid: pulumi.Input<string>;
+  /** The application's server, whose deployment queue this deployment waits in. */
+  serverUuid?: pulumi.Input<string>;
   triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   force?: pulumi.Input<boolean>;
   timeoutSeconds?: pulumi.Input<number>;
@@ -95,13 +99,15 @@ async function deployAndWait(
   last: { seconds?: number; deploymentUuid?: string } = {},
 ): Promise<Props> {
   const lastSeconds = last.seconds;
-  const started = now();
   // The last deployment of this application took about this long: look first just after it.
   const expectedMs = lastSeconds !== undefined && lastSeconds > 0 ? lastSeconds * 1000 : undefined;
   const delay = (attempt: number) => pollDelay(attempt, pollScale(), expectedMs);
+  // A place in the server's deployment queue, held until the deployment leaves it (deploy-gate.ts).
+  const leaveQueue = await deployGates.forServer(i.serverUuid).enter();
+  // The timeout bounds the deployment, not the wait for a place in the queue: behind a fleet's
+  // other deployments that wait can be longer than any one deployment.
+  const started = now();
   const deadline = started + i.timeoutSeconds * 1000 * pollScale();
-  // A place in Coolify's deployment queue, held until the deployment leaves it (deploy-gate.ts).
-  const leaveQueue = await deployGate.enter();
   let deploymentUuid: string;
   let attempt = 0;
   let deployment: Record<string, unknown> & { status: string };

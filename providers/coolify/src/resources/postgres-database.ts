@@ -8,6 +8,7 @@ import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
+import { plannedMove, type ServerMove } from "../provider/server-move";
 import { makeShim } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
@@ -25,6 +26,8 @@ export const PostgresDatabaseInputsSchema = z
     environment: z.string().min(1),
     serverUuid: z.string().min(1),
     destinationUuid: z.string().min(1).optional(),
+    /** The server's name in the stack config, for messages only. */
+    serverName: z.string().min(1).optional(),
     name: z.string().min(1).max(255),
     description: z.string().max(200).default(""),
     image: z.string().min(1).default(DEFAULT_PGVECTOR_IMAGE),
@@ -80,6 +83,8 @@ export interface PostgresDatabaseArgs {
   environment: pulumi.Input<string>;
   serverUuid: pulumi.Input<string>;
   destinationUuid?: pulumi.Input<string>;
+  /** A name for the server in messages (the stack config's). */
+  serverName?: pulumi.Input<string>;
   name: pulumi.Input<string>;
   description?: pulumi.Input<string>;
   /** Default: a pinned pgvector image. */
@@ -96,16 +101,12 @@ export interface PostgresDatabaseArgs {
   recreateIfLost?: pulumi.Input<boolean>;
 }
 
-/** Coolify changes only its stored copy of these, not PostgreSQL itself (notes 4.7): replace. */
-const REPLACE_KEYS = [
-  "projectUuid",
-  "environment",
-  "serverUuid",
-  "destinationUuid",
-  "user",
-  "database",
-  "password",
-];
+/**
+ * Coolify changes only its stored copy of these, not PostgreSQL itself (notes 4.7): replace.
+ * Its server and destination are not among them: a new database there would start empty, so
+ * check() refuses that change (movedDatabase).
+ */
+const REPLACE_KEYS = ["projectUuid", "environment", "user", "database", "password"];
 const UPDATABLE = ["name", "description", "image", "limits", "isPublic", "publicPort"];
 /** Changes to these reach the container only through a restart. */
 const NEEDS_RESTART = ["image", "limits"];
@@ -185,13 +186,30 @@ function lostDatabaseError(olds: Props): Error {
   );
 }
 
+/** Why a database does not follow a new server: the new one would be empty. */
+function movedDatabase(olds: Props, move: ServerMove): string {
+  const where = (p: ServerMove["from"]) =>
+    p.serverName ? `"${p.serverName}" (${p.serverUuid})` : p.serverUuid;
+  return (
+    `the database "${String(olds.name)}" would move from server ${where(move.from)} to ${where(move.to)}` +
+    `${move.from.serverUuid === move.to.serverUuid ? " (another destination)" : ""}. Coolify cannot move a ` +
+    "database between servers, and a new database there would start EMPTY while this one, the agents' " +
+    "memory, is deleted. Keep it where it is: set eliza-coolify:databaseServer to the server it is on (without " +
+    "it the first of eliza-coolify:servers is used, so reordering that list moves it). To move the data, " +
+    "restore a backup into a database on the new server and use that one (README: Disaster recovery)."
+  );
+}
+
 export const postgresDatabaseImpl: ResourceImpl = {
   async check(olds, news) {
     // read() marks the inputs of a database it found gone. Replacing it silently would point the
     // agents at an empty database: they would start, answer, and have forgotten everything. Only
     // the user may accept that. (Checked here, not in diff: refresh diffs too, and must succeed.)
     if (olds.lost === true && news.recreateIfLost !== true) throw lostDatabaseError(olds);
-    return checkWith(PostgresDatabaseInputsSchema, news);
+    const checked = checkWith(PostgresDatabaseInputsSchema, news);
+    const move = olds.lost === true ? undefined : plannedMove(olds, checked.inputs);
+    if (move) checked.failures.push({ property: "serverUuid", reason: movedDatabase(olds, move) });
+    return checked;
   },
 
   async diff(_id, olds, news) {

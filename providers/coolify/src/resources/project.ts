@@ -62,7 +62,7 @@ async function resolveServer(client: CoolifyClient, declared: string | undefined
     usable.length === 0
       ? `Coolify has no usable server${list.length ? `: ${list.join(", ")}` : ""}. Add or validate one in Coolify.`
       : `Coolify has ${usable.length} usable servers: ${list.join(", ")}. Choose one with ` +
-          "`pulumi config set eliza-coolify:serverUuid <uuid>`.",
+          "`pulumi config set eliza-coolify:serverUuid <uuid>`, or list them in eliza-coolify:servers.",
   );
 }
 
