@@ -165,7 +165,7 @@ describe("response validation (the check behind every responseViolations() asser
 
     // A simulator whose store holds a value of the wrong type answers it, and the answer is caught.
     const core = new Core(
-      { deleteDelayMs: 10, deploymentPhaseMs: 10, rateLimitPerMinute: 1000, version: "4.3.11" },
+      { deleteDelayMs: 10, deploymentPhaseMs: 10, rateLimitPerMinute: 1000, version: "4.3.11", servers: 1 },
       validator,
     );
     const server = new SimServer(core);
