@@ -93,7 +93,6 @@ export async function s3Fetch(t: S3Target, o: S3RequestOptions): Promise<Respons
     headers: {
       ...sent,
       authorization: `AWS4-HMAC-SHA256 Credential=${t.accessKey}/${scope}, SignedHeaders=${signed.join(";")}, Signature=${signature}`,
-      ...(o.method === "PUT" ? { "content-length": String(body.length) } : {}),
     },
     body: o.method === "PUT" ? new Uint8Array(body) : undefined,
     signal: AbortSignal.timeout(o.timeoutMs ?? 15_000),

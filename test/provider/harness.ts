@@ -13,11 +13,14 @@ export interface ProviderSim {
   close(): Promise<void>;
 }
 
-export async function startProviderSim(opts: { deploymentPhaseMs?: number } = {}): Promise<ProviderSim> {
+export async function startProviderSim(
+  opts: { deploymentPhaseMs?: number; trustedInternalHosts?: string[] } = {},
+): Promise<ProviderSim> {
   const sim = await startSimulator({
     port: 0,
     deleteDelayMs: 50,
     deploymentPhaseMs: opts.deploymentPhaseMs ?? 50,
+    trustedInternalHosts: opts.trustedInternalHosts,
   });
   process.env.COOLIFY_URL = sim.url;
   process.env.COOLIFY_TOKEN = sim.rootToken;
