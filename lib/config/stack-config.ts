@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AgentConfig } from "./agent-schema";
 import { parseAgents } from "./agents";
+import { type BackupsConfig, parseBackups } from "./backups";
 import { type CoolifyConfig, parseCoolify, type RawCoolifyConfig } from "./coolify";
 import { type DatabaseConfig, parseDatabase } from "./database";
 import { reportUnknownKeys } from "./keys";
@@ -27,6 +28,8 @@ export interface StackConfig {
   project: ProjectConfig;
   server: ServerConfig;
   database: DatabaseConfig;
+  /** Scheduled backups of the full-mode database (lib/config/backups.ts). */
+  backups: BackupsConfig;
   agents: AgentConfig[];
   modelKeys: ModelKeys;
   /** Registry password for `build` sources that push to a registry (config key registryPassword). */
@@ -73,6 +76,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
   const server = parseServer(values);
   const network = parseNetwork(values, problems);
   const database = parseDatabase(values, problems, protect);
+  const backups = parseBackups(values, problems, warnings, protect, database);
   const secrets = parseSecrets(values);
   const agents = parseAgents({
     stack: ctx.stack,
@@ -92,6 +96,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     project,
     server,
     database,
+    backups,
     agents,
     ...secrets,
     protect,
