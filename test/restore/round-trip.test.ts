@@ -125,7 +125,8 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
       name: String(d.postgres_db),
     };
     app = String(state.applications[0]?.uuid);
-    token = String((up.outputs.agentApiTokens?.value as Record<string, string>)["server-bod"]);
+    const tokens = (up.outputs.agentApiTokens?.value ?? {}) as Record<string, string>;
+    token = String(tokens["server-bod"]);
     // The Coolify database is this PostgreSQL: its user is the superuser, as in the pgvector image.
     psql(`create role ${db.user} login superuser password '${db.password}'`, "postgres");
     psql(`create database ${db.name} owner ${db.user}`, "postgres");
