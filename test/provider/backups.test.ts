@@ -133,7 +133,9 @@ describe("S3Storage", () => {
         .filter((s) => s.name === "lost answer")
         .map((s) => s.uuid),
     ).toEqual([lost.id]);
+    // destroy: gone from Coolify.
     await s3StorageImpl.delete(lost.id, lost.outs);
+    expect(storages().some((s) => s.uuid === lost.id)).toBe(false);
   });
 
   it("deleted out of band: read says gone; destroy tolerates it", async () => {
@@ -233,7 +235,7 @@ describe("DatabaseBackup", () => {
     expect(configs().map((c) => c.uuid)).toEqual([backup.id]);
   });
 
-  it("deleted out of band: read says gone; destroy keeps the S3 copies", async () => {
+  it("deleted out of band: read says gone; destroy tolerates it", async () => {
     const other = await create(databaseBackupImpl, inputs({ frequency: "weekly" }));
     await simApi(p, "DELETE", `/databases/${dbUuid}/backups/${other.id}`);
     expect(await databaseBackupImpl.read(other.id, other.outs)).toEqual({});
@@ -313,5 +315,12 @@ describe("BackupBeforeChange and DatabaseRestart", () => {
       ),
     );
     expect(writes(reqs2)).toEqual([]);
+  });
+
+  it("destroying the backup removes it from Coolify and keeps its copies in S3", async () => {
+    const key = String(made.outs.lastBackupFile).slice(1);
+    await databaseBackupImpl.delete(backupUuid, { databaseUuid: dbUuid });
+    expect(configs()).toEqual([]);
+    expect((await listObjects(s3.target(BUCKET))).map((o) => o.key)).toContain(key);
   });
 });

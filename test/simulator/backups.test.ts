@@ -340,6 +340,34 @@ describe("the backup job", () => {
     expect(await executions(db.uuid, b)).toHaveLength(2);
   });
 
+  it("DELETE of an execution removes its file (and its S3 object with delete_s3); GET /databases shows backup_configs", async () => {
+    const storage = await makeStorage();
+    const db = await runningDb();
+    const b = await backupNow(db.uuid, { save_s3: true, s3_storage_uuid: storage });
+    await runJobs();
+    const [done] = await executions(db.uuid, b);
+    const listed = await call(sim, "GET", "/databases");
+    const mine = listed.body.find((d: { uuid: string }) => d.uuid === db.uuid);
+    expect(
+      mine.backup_configs.map((c: { uuid: string; latest_log: { uuid: string } }) => [
+        c.uuid,
+        c.latest_log.uuid,
+      ]),
+    ).toEqual([[b, done.uuid]]);
+    expect((await call(sim, "DELETE", `/databases/${db.uuid}/backups/${b}/executions/nope`)).body).toEqual({
+      message: "Backup execution not found.",
+    });
+    const d = await call(
+      sim,
+      "DELETE",
+      `/databases/${db.uuid}/backups/${b}/executions/${done.uuid}?delete_s3=true`,
+    );
+    expect(d.body).toEqual({ message: "Backup execution deleted." });
+    expect(sim.control.serverFile(done.filename)).toBeUndefined();
+    expect((await listObjects(s3.target(BUCKET))).map((o) => o.key)).not.toContain(done.filename.slice(1));
+    expect(await executions(db.uuid, b)).toEqual([]);
+  });
+
   it("deleting the database deletes its backup configurations", async () => {
     const db = await runningDb();
     await backupNow(db.uuid, { save_s3: false });
