@@ -112,7 +112,7 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
   }, 120_000);
 
   it("deploys the stack, then puts the real database and the real agent behind Coolify's objects", {
-    timeout: 400_000,
+    timeout: 600_000,
   }, async () => {
     const up = await t.stack.up({ onOutput: t.onOutput });
     expect(up.summary.result).toBe("succeeded");
@@ -134,7 +134,8 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
     t.sim.control.backApplication(app, {
       async start(env) {
         const { SERVER_PORT: _port, SERVER_HOST: _host, ...rest } = env;
-        agent = await startAgent({ env: rest, startTimeoutMs: 180_000 });
+        agent = await startAgent({ env: rest, startTimeoutMs: 420_000 });
+        console.info(`[restore] the real agent started in ${(agent.coldStartMs / 1000).toFixed(1)} s`);
         return { url: agent.url };
       },
       async stop() {
@@ -149,7 +150,8 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
     });
     expect(res.status).toBe(200);
     // Healthy once the real agent serves (its process is behind the app then).
-    const deadline = Date.now() + 240_000;
+    // Generous: `elizaos start` rebuilds agent/dist first, slow on a busy 2-core machine.
+    const deadline = Date.now() + 480_000;
     const served = () => agent !== undefined && appStatus().startsWith("running:healthy");
     while (!served() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     expect(served(), agent?.logs().slice(-3000)).toBe(true);
