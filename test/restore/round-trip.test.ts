@@ -134,7 +134,7 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
     t.sim.control.backApplication(app, {
       async start(env) {
         const { SERVER_PORT: _port, SERVER_HOST: _host, ...rest } = env;
-        agent = await startAgent({ env: rest, startTimeoutMs: 420_000 });
+        agent = await startAgent({ env: rest, startTimeoutMs: 180_000 });
         console.info(`[restore] the real agent started in ${(agent.coldStartMs / 1000).toFixed(1)} s`);
         return { url: agent.url };
       },
@@ -150,9 +150,9 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
     });
     expect(res.status).toBe(200);
     // Healthy once the real agent serves (its process is behind the app then).
-    // Generous: `elizaos start` rebuilds agent/dist first, slow on a busy 2-core machine.
-    const deadline = Date.now() + 480_000;
-    const served = () => agent !== undefined && appStatus().startsWith("running:healthy");
+    const deadline = Date.now() + 240_000;
+    // appStatus() first: reading the state is what moves the simulator's clock on.
+    const served = () => appStatus().startsWith("running:healthy") && agent !== undefined;
     while (!served() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     expect(served(), agent?.logs().slice(-3000)).toBe(true);
   });
