@@ -6,6 +6,7 @@
 // stop the agent, public port, pg_restore, private again, start, smoke test); the agent
 // remembers it again through its own API.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, installPostgres, type Postgres, startPostgres } from "../../agent/scripts/postgres.mjs";
@@ -204,38 +205,58 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
     expect((await remembered()).some((text) => text.includes(PHRASE))).toBe(false);
   });
 
-  it("npm run restore brings it back, one line per step; the agent remembers it again", {
-    timeout: 600_000,
-  }, async () => {
-    const port = await freePort();
+  /** `npm run restore` as a user runs it (the command, in its own process), with extra arguments. */
+  async function runRestore(
+    port: number,
+    extra: string[] = [],
+  ): Promise<{ code: number | null; out: string }> {
     const ws = t.stack.workspace;
-    const child: ChildProcess = spawn(
-      "npx",
-      [
-        "tsx",
-        "scripts/restore/index.ts",
-        "--stack",
-        "prod",
-        "--cwd",
-        t.workDir,
-        "--database-host",
-        "127.0.0.1",
-        "--public-port",
-        String(port),
-        "--pg-restore",
-        join(pgBin, "pg_restore"),
-        "--yes",
-      ],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, ...ws.envVars, PULUMI_HOME: ws.pulumiHome ?? "" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const args = [
+      "tsx",
+      "scripts/restore/index.ts",
+      "--stack",
+      "prod",
+      "--cwd",
+      t.workDir,
+      "--database-host",
+      "127.0.0.1",
+    ];
+    args.push("--public-port", String(port), "--pg-restore", join(pgBin, "pg_restore"), "--yes", ...extra);
+    const child: ChildProcess = spawn("npx", args, {
+      cwd: repoRoot,
+      env: { ...process.env, ...ws.envVars, PULUMI_HOME: ws.pulumiHome ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
     const code = await new Promise<number | null>((r) => child.once("exit", r));
+    return { code, out };
+  }
+
+  it("a restore that fails leaves the database private and the agent running", {
+    timeout: 600_000,
+  }, async () => {
+    const bogus = join(t.stateDir, "not-a-dump.dmp");
+    writeFileSync(bogus, "this is not a pg_dump archive\n");
+    const { code, out } = await runRestore(await freePort(), ["--file", bogus]);
+    const lines = out.split("\n").filter((l) => l.startsWith("restore: "));
+    console.info(`[restore] a failing restore:\n  ${lines.join("\n  ")}`);
+    expect(code, out).toBe(1);
+    expect(lines.find((l) => l.includes("FAILED"))).toMatch(/^restore: FAILED: pg_restore failed \(exit 1\)/);
+    expect(lines).toContain("restore: database private again");
+    expect(
+      lines.some((l) => /^restore: started agent server-bod \(deployment \w+, running:healthy\)$/.test(l)),
+    ).toBe(true);
+    expect(t.sim.control.state().databases[0]?.is_public).toBe(false);
+    expect(appStatus()).toBe("running:healthy");
+  });
+
+  it("npm run restore brings it back, one line per step; the agent remembers it again", {
+    timeout: 600_000,
+  }, async () => {
+    const port = await freePort();
+    const { code, out } = await runRestore(port);
     const lines = out.split("\n").filter((l) => l.startsWith("restore: "));
     console.info(`[restore] output:\n  ${lines.join("\n  ")}`);
     expect(code, out).toBe(0);
