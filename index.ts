@@ -5,7 +5,16 @@ import { Project } from "@eliza-coolify/coolify";
 import * as pulumi from "@pulumi/pulumi";
 import { ElizaAgent } from "./components/agent";
 import { AgentDatabase } from "./components/database";
-import { readStackConfig, StackConfigError } from "./lib/config";
+import { type AgentConfig, readStackConfig, StackConfigError } from "./lib/config";
+
+/** What an agent runs, as config says it: a change is one the backup before a change watches. */
+function imageReference(agent: AgentConfig): string {
+  const src = agent.source;
+  if (src.type === "image") return src.image;
+  if (src.type === "git") return `${src.repository}#${src.branch}`;
+  // A build's digest is known only once built; its recipe stands for it here.
+  return `build:${src.imageName}:${src.context}/${src.dockerfile}`;
+}
 
 // dist/index.js -> the project root, where character files and build contexts are.
 const config = readConfigOrStop(resolve(__dirname, ".."));
@@ -43,6 +52,9 @@ const database = new AgentDatabase("agents-db", {
   server: config.databaseServer,
   destinationUuid: config.server.destinationUuid,
   adopt: config.adopt,
+  backups: config.backups,
+  agentImages: Object.fromEntries(config.agents.map((a) => [a.name, imageReference(a)])),
+  backupStorageName: `${config.project.name} backups`,
 });
 
 const agents = config.agents.map(
@@ -60,6 +72,7 @@ const agents = config.agents.map(
       // A destroy that stops at the protected database has deleted the agents by then; the salt
       // that encrypts their stored secrets must survive with the database.
       protectSecretSalt: config.database.mode === "full" ? config.database.protect : config.protect,
+      dependsOnBeforeDeploy: database.beforeDeploy,
     }),
 );
 
@@ -68,6 +81,7 @@ export const databaseMode = database.mode;
 // Pulumi makes each property of the module's exports a stack output, and warns on every run
 // about one that is undefined: a slim stack's database is not Coolify's, so it has no uuid output.
 if (database.mode === "full") module.exports.databaseUuid = database.uuid;
+if (config.backups.enabled) module.exports.databaseBackupUuid = database.backupUuid;
 const byName = <T>(pick: (a: ElizaAgent) => T) =>
   Object.fromEntries(agents.map((a, i) => [config.agents[i]?.name as string, pick(a)]));
 

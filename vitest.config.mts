@@ -11,7 +11,14 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "providers/coolify/src/**/*.test.ts", "agent/test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/production/**", "test/proxy/**", "**/node_modules/**", "**/dist/**"],
+          exclude: [
+            "test/e2e/**",
+            "test/production/**",
+            "test/proxy/**",
+            "test/restore/**",
+            "**/node_modules/**",
+            "**/dist/**",
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -35,6 +42,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 900_000,
+        },
+      },
+      {
+        test: {
+          // The backup and restore round trip with the real agent (`npm run test:restore`).
+          name: "restore",
+          include: ["test/restore/**/*.test.ts"],
+          pool: "forks",
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
       {

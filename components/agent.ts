@@ -41,6 +41,8 @@ export interface ElizaAgentArgs {
    * with it, so a new salt makes them unreadable: protect it wherever the database is kept.
    */
   protectSecretSalt?: boolean;
+  /** What the deployment waits for: the database's backup before a change, and its restart. */
+  dependsOnBeforeDeploy?: pulumi.Resource[];
 }
 
 /**
@@ -73,7 +75,15 @@ export class ElizaAgent extends pulumi.ComponentResource {
     const image = imageSource(this, name, agent, args.registryPassword);
     const app = createApplication(this, name, args, image.source);
     const envVars = createEnvVars(this, name, args, app, apiToken, secretSalt);
-    const deployment = createDeployment(this, name, agent, app, envVars, image.ref);
+    const deployment = createDeployment(
+      this,
+      name,
+      agent,
+      app,
+      envVars,
+      image.ref,
+      args.dependsOnBeforeDeploy,
+    );
     const tls = agent.domain
       ? new TlsDomain(`${name}-tls`, { url: agent.domain, deployment, ...args.network }, { parent: this })
       : undefined;
@@ -221,6 +231,7 @@ function createDeployment(
   app: Application,
   envVars: EnvVars,
   imageRef: pulumi.Input<string>,
+  before: pulumi.Resource[] = [],
 ): Deployment {
   return new Deployment(
     `${name}-deployment`,
@@ -239,7 +250,7 @@ function createDeployment(
         ...(agent.frontDoor ? { proxyLabels: app.proxyLabels.apply(labelsDigest) } : {}),
       },
     },
-    { parent, dependsOn: [envVars] },
+    { parent, dependsOn: [envVars, ...before] },
   );
 }
 

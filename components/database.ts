@@ -1,6 +1,7 @@
 import { PostgresDatabase, type Project } from "@eliza-coolify/coolify";
 import * as pulumi from "@pulumi/pulumi";
-import type { DatabaseConfig, ServerEntry } from "../lib/config";
+import type { BackupsConfig, DatabaseConfig, ServerEntry } from "../lib/config";
+import { type BackupsOutcome, createDatabaseBackups } from "./backups";
 
 export interface AgentDatabaseArgs {
   config: DatabaseConfig;
@@ -9,6 +10,12 @@ export interface AgentDatabaseArgs {
   server?: ServerEntry;
   destinationUuid?: pulumi.Input<string>;
   adopt?: boolean;
+  /** Scheduled backups of a full-mode database (lib/config/backups.ts). */
+  backups?: BackupsConfig;
+  /** Per agent, the reference of its image: the backup before a change watches them. */
+  agentImages?: Record<string, string>;
+  /** The Coolify S3 storage's name, when backups go to S3. */
+  backupStorageName?: string;
 }
 
 /**
@@ -23,19 +30,29 @@ export class AgentDatabase extends pulumi.ComponentResource {
   public readonly mode: "full" | "slim";
   /** The Coolify database uuid, or undefined in slim mode. */
   public readonly uuid: pulumi.Output<string | undefined>;
+  /** What the agents' deployments wait for: the backup before a change and the restart after it. */
+  public readonly beforeDeploy: pulumi.Resource[] = [];
+  /** The scheduled backup's uuid, when backups are on. */
+  public readonly backupUuid: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AgentDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("eliza-coolify:index:AgentDatabase", name, {}, opts);
     this.mode = args.config.mode;
+    this.backupUuid = pulumi.output(undefined);
     if (args.config.mode === "full") {
       const db = createManagedDatabase(this, name, args, args.config);
       this.url = pulumi.secret(db.internalUrl);
       this.uuid = db.id;
+      const backups = createBackups(this, name, args, args.config, db);
+      if (backups) {
+        this.beforeDeploy = backups.beforeDeploy;
+        this.backupUuid = backups.backup.id;
+      }
     } else {
       this.url = pulumi.secret(args.config.url);
       this.uuid = pulumi.output(undefined);
     }
-    this.registerOutputs({ url: this.url, uuid: this.uuid });
+    this.registerOutputs({ url: this.url, uuid: this.uuid, backupUuid: this.backupUuid });
   }
 }
 
@@ -60,8 +77,31 @@ function createManagedDatabase(
       isPublic: false,
       adopt: args.adopt,
       recreateIfLost: config.recreateIfLost,
+      // With a backup before each change, the restart that applies a new image or memory limit
+      // waits for it (a DatabaseRestart); otherwise the update restarts it at once.
+      restartOnChange: !(args.backups?.enabled && args.backups.beforeChange),
     },
     // protect makes `pulumi destroy` refuse instead of dropping the agents' memory.
     { parent, protect: config.protect },
   );
+}
+
+function createBackups(
+  parent: AgentDatabase,
+  name: string,
+  args: AgentDatabaseArgs,
+  config: Extract<DatabaseConfig, { mode: "full" }>,
+  database: PostgresDatabase,
+): BackupsOutcome | undefined {
+  if (!args.backups?.enabled) return undefined;
+  return createDatabaseBackups(parent, name, {
+    config: args.backups,
+    database,
+    image: config.image,
+    memory: config.memory,
+    agentImages: args.agentImages ?? {},
+    storageName: args.backupStorageName ?? `${name} backups`,
+    protect: config.protect,
+    adopt: args.adopt,
+  });
 }

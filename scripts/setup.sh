@@ -159,6 +159,16 @@ t=$SECONDS
 bash agent/setup.sh
 elapsed $t
 
+# --- the S3 server of the backup tests -------------------------------------------------
+step "versitygw (the S3-compatible server the backup and restore tests run)"
+t=$SECONDS
+mkdir -p "$cache"
+# One build at a time across clones; the binary goes on .tools/bin.
+versitygw_bin=$(flock "$cache/versitygw.lock" bash scripts/s3/build-versitygw.sh | tail -n1)
+ln -sf "$versitygw_bin" "$tools/bin/versitygw"
+echo "    $versitygw_bin"
+elapsed $t
+
 # --- compile ----------------------------------------------------------------------------
 step "TypeScript build"
 t=$SECONDS

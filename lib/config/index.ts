@@ -14,6 +14,7 @@ export {
   type ModelProvider,
   SIZE_LIMITS,
 } from "./agent-schema";
+export { type BackupS3Target, type BackupsConfig, DEFAULT_BACKUP_SCHEDULE } from "./backups";
 export { type DatabaseConfig, DEFAULT_DATABASE_IMAGE, DEFAULT_DATABASE_MEMORY } from "./database";
 export { checkDomain, imagePinProblem, parseImageReference } from "./formats";
 export { CONFIG_NAMESPACE, KNOWN_KEYS, SECRET_KEYS } from "./keys";

@@ -34,6 +34,16 @@ export const KNOWN_KEYS = [
   "connectTo",
   "caCertificate",
   "frontDoor",
+  "backups",
+  "backupSchedule",
+  "backupRetention",
+  "backupS3Retention",
+  "backupBeforeChange",
+  "backupS3Endpoint",
+  "backupS3Bucket",
+  "backupS3Region",
+  "backupS3AccessKey",
+  "backupS3SecretKey",
 ] as const;
 
 /** The keys that must be stored encrypted (`pulumi config set --secret`). */
@@ -44,6 +54,7 @@ export const SECRET_KEYS = [
   "openrouterApiKey",
   "googleApiKey",
   "registryPassword",
+  "backupS3SecretKey",
 ] as const;
 
 /** Reports keys that are not in KNOWN_KEYS, with the nearest known key as a hint. */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AgentConfig } from "./agent-schema";
 import { parseAgents } from "./agents";
+import { type BackupsConfig, parseBackups } from "./backups";
 import { type CoolifyConfig, parseCoolify, type RawCoolifyConfig } from "./coolify";
 import { type DatabaseConfig, parseDatabase } from "./database";
 import { reportUnknownKeys } from "./keys";
@@ -33,6 +34,8 @@ export interface StackConfig {
   /** The server of the full-mode database when `servers` is listed. */
   databaseServer?: ServerEntry;
   database: DatabaseConfig;
+  /** Scheduled backups of the full-mode database (lib/config/backups.ts). */
+  backups: BackupsConfig;
   agents: AgentConfig[];
   modelKeys: ModelKeys;
   /** Registry password for `build` sources that push to a registry (config key registryPassword). */
@@ -81,6 +84,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
   const database = parseDatabase(values, problems, protect);
   const databaseMode = values.raw.databaseMode ?? "full";
   const servers = parseServers(values, problems, server, databaseMode);
+  const backups = parseBackups(values, problems, warnings, protect, database);
   const secrets = parseSecrets(values);
   const agents = parseAgents({
     stack: ctx.stack,
@@ -104,6 +108,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     servers: servers.list,
     ...(database.mode === "full" && servers.database ? { databaseServer: servers.database } : {}),
     database,
+    backups,
     agents,
     ...secrets,
     protect,

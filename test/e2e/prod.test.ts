@@ -60,7 +60,16 @@ describe("the prod stack on the simulator", () => {
     expect(ofType(list, "PostgresDatabase").map((r) => r.protect)).toEqual([true]);
     expect(ofType(list, "Project").map((r) => r.protect)).toEqual([true]);
     const protectedNames = list.filter((r) => r.protect).map((r) => r.urn.replace(/.*::/, ""));
-    expect(protectedNames.sort()).toEqual(["agents-db-postgres", "project", "server-bod-secret-salt"]);
+    // Production backs up by default (here to the server only: no S3 target in Pulumi.prod.yaml),
+    // and the backups are kept with the database.
+    expect(protectedNames.sort()).toEqual([
+      "agents-db-backup",
+      "agents-db-postgres",
+      "project",
+      "server-bod-secret-salt",
+    ]);
+    expect(state.backups.map((b) => [b.frequency, b.save_s3])).toEqual([["daily", false]]);
+    expect(t.output.join("")).toContain("kept on the Coolify server only, and are lost with it");
   });
 
   it("refuses to destroy: the database and the project stay", async () => {

@@ -14,13 +14,14 @@ export interface ProviderSim {
 }
 
 export async function startProviderSim(
-  opts: { deploymentPhaseMs?: number; servers?: number } = {},
+  opts: { deploymentPhaseMs?: number; servers?: number; trustedInternalHosts?: string[] } = {},
 ): Promise<ProviderSim> {
   const sim = await startSimulator({
     port: 0,
     deleteDelayMs: 50,
     deploymentPhaseMs: opts.deploymentPhaseMs ?? 50,
     servers: opts.servers,
+    trustedInternalHosts: opts.trustedInternalHosts,
   });
   process.env.COOLIFY_URL = sim.url;
   process.env.COOLIFY_TOKEN = sim.rootToken;

@@ -14,6 +14,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { forward } from "./backing";
 import type { Core } from "./core";
 import { type ContentTypes, logEntry, type Reply, readBody, send } from "./http";
 import type { Application } from "./state";
@@ -278,6 +279,14 @@ export class AgentPlane {
         reply = TRAEFIK_404();
       } else {
         const behaviour = this.behaviours.get(app.uuid) ?? {};
+        const backed = this.core.backings.forwardUrl(app.uuid);
+        if (backed) {
+          // A real process behind the app (backing.ts): the proxy forwards to it.
+          reply = await forward(backed, method, url, req.headers, raw);
+          send(res, reply, AGENT_TYPES);
+          finish(reply.status);
+          return;
+        }
         if (behaviour.unreachable) {
           finish(0);
           req.socket.destroy();

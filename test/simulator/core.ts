@@ -1,6 +1,8 @@
 // The simulator's domain core: store + virtual clock + timed behaviour (queued deletes, deployment
 // lifecycle, container status) + the response views that hide sensitive fields (notes section 7).
 import { randomBytes } from "node:crypto";
+import { Backings } from "./backing";
+import { BackupJobs } from "./backup-job";
 import { VirtualClock } from "./clock";
 import type { OpenApiValidator } from "./openapi";
 import {
@@ -23,6 +25,8 @@ export interface CoreOptions {
   version: string;
   /** Servers seeded (1: Coolify's own host only). */
   servers: number;
+  /** Allowed internal S3 endpoint hosts (SimulatorOptions.trustedInternalHosts). */
+  trustedInternalHosts?: string[];
 }
 
 export function makeToken(id: number): string {
@@ -41,6 +45,9 @@ export class Core {
   readonly rootToken: string;
   /** Called when a deployment (re)starts an application's container (the data plane listens). */
   onContainerStart?: (app: Application) => void;
+  /** Database backups (backup-job.ts) and the real processes behind objects (backing.ts). */
+  backupJobs = new BackupJobs(this);
+  backings = new Backings(this);
 
   constructor(
     public opts: CoreOptions,
@@ -60,6 +67,8 @@ export class Core {
     this.clock.reset();
     this.starting.clear();
     this.depOutcome.clear();
+    this.backupJobs.reset();
+    void this.backings.reset();
     this.store = new Store();
     this.store.seed(this.rootToken, this.clock.now(), this.opts.servers);
   }
@@ -125,6 +134,10 @@ export class Core {
         const db = s.databases.find((d) => d.uuid === uuid);
         if (!db) return;
         s.databases = s.databases.filter((d) => d !== db);
+        // Its backup configurations and their executions go with it.
+        const configs = new Set(s.backups.filter((b) => b.database_id === db.id).map((b) => b.id));
+        s.backups = s.backups.filter((b) => !configs.has(b.id));
+        s.executions = s.executions.filter((e) => !configs.has(e.scheduled_database_backup_id));
       }
     });
   }
@@ -249,10 +262,19 @@ export class Core {
         // (DESIGN: a finished deployment is not proof). One more phase until healthy/unhealthy.
         live.status = "starting:unknown";
         this.onContainerStart?.(live);
-        this.clock.after(this.opts.deploymentPhaseMs, () => {
-          if (live.status !== "starting:unknown") return;
-          live.status = outcome === "unhealthy" ? "running:unhealthy" : "running:healthy";
-        });
+        const healthy = outcome === "unhealthy" ? "running:unhealthy" : "running:healthy";
+        // A real process behind the app: its status follows that process.
+        const started = this.backings.containerStarting(live);
+        if (started) {
+          void started.then((ok) => {
+            if (live.status === "starting:unknown") live.status = ok ? healthy : "exited";
+          });
+        } else {
+          this.clock.after(this.opts.deploymentPhaseMs, () => {
+            if (live.status !== "starting:unknown") return;
+            live.status = healthy;
+          });
+        }
       }
     }
     this.pump(dep.server_id);
@@ -273,6 +295,13 @@ export class Core {
   }
 
   stopApplication(app: Application): void {
+    const stopping = this.backings.containerStopping(app);
+    if (stopping) {
+      void stopping.finally(() => {
+        app.status = "exited";
+      });
+      return;
+    }
     this.clock.after(this.opts.deploymentPhaseMs, () => {
       app.status = "exited";
     });
@@ -414,6 +443,9 @@ export class Core {
       envs: strip(s.envs),
       databases: strip(s.databases),
       deployments: strip(s.deployments),
+      s3Storages: strip(s.s3Storages),
+      backups: strip(s.backups),
+      executions: strip(s.executions),
       apiEnabled: s.apiEnabled,
       now: this.clock.now(),
     };

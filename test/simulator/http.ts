@@ -34,7 +34,8 @@ export interface Route {
   method: string;
   template: string; // OpenAPI path template under /api/v1
   ability: Ability | null; // null: no ability check
-  handler: (ctx: Ctx) => Reply;
+  /** A Promise only where Coolify itself waits on I/O in the request (S3 validate). */
+  handler: (ctx: Ctx) => Reply | Promise<Reply>;
   /** notes 2.1: create/update endpoints run the JSON body check (400) first. */
   bodyCheck?: boolean;
   /** /enable and /disable bypass the API-enabled gate (notes 2.4). */

@@ -19,6 +19,9 @@ import type { Fault, Simulator, SimulatorControl, SimulatorOptions, SimulatorPro
 export type {
   Ability,
   AgentBehaviour,
+  ApplicationBacking,
+  BackupOutcome,
+  DatabaseBacking,
   DeploymentOutcome,
   Fault,
   FaultMatch,
@@ -50,6 +53,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       rateLimitPerMinute: opts.rateLimitPerMinute ?? 200,
       version: opts.version ?? "4.3.11",
       servers: seededServers(opts.servers),
+      trustedInternalHosts: opts.trustedInternalHosts ?? [],
     },
     validator,
   );
@@ -95,6 +99,18 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     setClockSpeed: (factor) => core.clock.setSpeed(factor),
     step: (ms) => core.clock.step(ms),
     setAgentBehaviour: (appUuid, behaviour) => plane.setBehaviour(appUuid, behaviour),
+    setBackupOutcome(databaseUuid, outcome) {
+      if (outcome !== "success" && outcome !== "fail")
+        throw new Error(`unknown backup outcome ${String(outcome)}`);
+      core.backupJobs.outcomes.set(databaseUuid, outcome);
+    },
+    runScheduledBackups() {
+      for (const b of core.store.backups) if (b.enabled) core.backupJobs.dispatch(b);
+    },
+    backupJobsIdle: () => core.backupJobs.idle(),
+    serverFile: (path) => core.store.serverFiles.get(path),
+    backDatabase: (uuid, backing) => core.backings.backDatabase(uuid, backing),
+    backApplication: (uuid, backing) => core.backings.backApplication(uuid, backing),
     setTlsCertificate(host, pem) {
       if (!opts.tls) throw new Error("setTlsCertificate needs the tls option");
       if (pem) certOverrides.set(host.toLowerCase(), createSecureContext(pem));

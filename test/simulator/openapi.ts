@@ -114,9 +114,12 @@ export class OpenApiValidator {
     const schema = content?.["application/json"]?.schema as Json | undefined;
     const wrong =
       SPEC_WRONG_RESPONSES.has(`${method.toUpperCase()} ${template}`) || status === 422 || status === 429;
+    const nullable = NULLABLE_RESPONSE_FIELDS[`${method.toUpperCase()} ${template}`] ?? [];
     const fn =
       schema && !wrong
-        ? this.spec.ajv.compile(loosenResponse(loosen(resolveRefs(schema, this.spec.doc))) as Json)
+        ? this.spec.ajv.compile(
+            withNullable(loosenResponse(loosen(resolveRefs(schema, this.spec.doc))), nullable) as Json,
+          )
         : null;
     this.spec.compiled.set(key, fn);
     return fn;
@@ -215,7 +218,35 @@ const SPEC_WRONG_RESPONSES = new Set([
   "PATCH /servers/{uuid}",
   "GET /deployments/applications/{uuid}",
   "POST /deploy",
+  // A raw JSON array of backup configurations with their executions; the spec says `string`
+  // (Coolify 4.3.11 source, DatabasesController::database_backup_details_uuid).
+  "GET /databases/{uuid}/backups",
 ]);
+
+/**
+ * Integer fields the real server sends as null where the spec does not allow it: an execution's
+ * size is null while it runs (Coolify 4.3.11 source, scheduled_database_backup_executions.size is
+ * a nullable column). Its null filename and message are covered by the string rule below.
+ */
+const NULLABLE_RESPONSE_FIELDS: Record<string, string[]> = {
+  "GET /databases/{uuid}/backups/{scheduled_backup_uuid}/executions": ["size"],
+};
+
+function withNullable(node: unknown, fields: string[]): unknown {
+  if (fields.length === 0) return node;
+  if (Array.isArray(node)) return node.map((n) => withNullable(n, fields));
+  if (!isObject(node)) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) out[k] = withNullable(v, fields);
+  const props = out.properties;
+  if (isObject(props)) {
+    for (const f of fields) {
+      const p = props[f];
+      if (isObject(p) && typeof p.type === "string") props[f] = { ...p, type: [p.type, "null"] };
+    }
+  }
+  return out;
+}
 
 /**
  * What a response may hold beyond the letter of the spec: null in string fields (Laravel

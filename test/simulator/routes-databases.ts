@@ -16,6 +16,7 @@ import {
   validationFailedStrings,
 } from "./http";
 import { LIMIT_FIELDS, resolvePlacement } from "./routes-applications";
+import { backupConfigsOf } from "./routes-database-backups";
 import type { Database, Row } from "./state";
 import { newUuid, randomAlnum } from "./state";
 
@@ -263,9 +264,10 @@ export const databaseRoutes: Route[] = [
     handler: (ctx) =>
       json(
         200,
-        ctx.core.store
-          .teamDatabases(ctx.teamId)
-          .map((d) => ({ ...ctx.core.dbView(d, ctx.sensitive, false), backup_configs: [] })),
+        ctx.core.store.teamDatabases(ctx.teamId).map((d) => ({
+          ...ctx.core.dbView(d, ctx.sensitive, false),
+          backup_configs: backupConfigsOf(ctx, d),
+        })),
       ),
   },
   {
@@ -311,6 +313,8 @@ export const databaseRoutes: Route[] = [
       if (port !== undefined) db.public_port = port;
       if (wantPublic !== undefined) db.is_public = wantPublic;
       db.updated_at = ctx.core.stamp();
+      // The database proxy (StartDatabaseProxy / StopDatabaseProxy) follows, as a job.
+      void ctx.core.backings.syncPublicPort(db);
       // notes 4.7: nothing is restarted.
       return message(200, "Database updated.");
     },

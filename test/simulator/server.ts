@@ -16,13 +16,30 @@ import {
   send,
 } from "./http";
 import { applicationRoutes } from "./routes-applications";
+import { databaseBackupRoutes } from "./routes-database-backups";
 import { databaseRoutes } from "./routes-databases";
 import { deploymentRoutes } from "./routes-deployments";
 import { projectRoutes } from "./routes-projects";
+import { s3StorageRoutes } from "./routes-s3-storages";
 import type { Token } from "./state";
-import type { Ability, AgentBehaviour, DeploymentOutcome, Fault, RequestLogEntry, TeamRole } from "./types";
+import type {
+  Ability,
+  AgentBehaviour,
+  BackupOutcome,
+  DeploymentOutcome,
+  Fault,
+  RequestLogEntry,
+  TeamRole,
+} from "./types";
 
-const ROUTES: Route[] = [...projectRoutes, ...applicationRoutes, ...databaseRoutes, ...deploymentRoutes];
+const ROUTES: Route[] = [
+  ...projectRoutes,
+  ...applicationRoutes,
+  ...databaseRoutes,
+  ...deploymentRoutes,
+  ...s3StorageRoutes,
+  ...databaseBackupRoutes,
+];
 
 interface CompiledRoute {
   route: Route;
@@ -184,7 +201,7 @@ export class SimServer {
     this.core.clock.tick();
     let reply: Reply;
     try {
-      reply = this.dispatch(method, url, raw, req, entry);
+      reply = await this.dispatch(method, url, raw, req, entry);
     } catch (e) {
       this.log(`simulator: handler error ${(e as Error).stack ?? e}`);
       reply = SERVER_ERROR;
@@ -199,13 +216,13 @@ export class SimServer {
     finish(reply.status);
   }
 
-  private dispatch(
+  private async dispatch(
     method: string,
     url: URL,
     raw: string,
     req: IncomingMessage,
     entry: RequestLogEntry,
-  ): Reply {
+  ): Promise<Reply> {
     const p = url.pathname.replace(/\/+$/, "") || "/";
     if ((p === "/api/health" || p === "/api/v1/health") && method === "GET")
       return { status: 200, text: "OK", headers: { "Content-Type": "text/html; charset=UTF-8" } };
@@ -317,7 +334,7 @@ export class SimServer {
       template: route.template,
       schemaErrors,
     };
-    const reply = route.handler(ctx);
+    const reply = await route.handler(ctx);
     this.checkResponse(method, route.template, reply);
     return withRl(reply);
   }
@@ -400,6 +417,12 @@ export class SimServer {
           c.setTlsCertificate(body.host, pem);
           return json(200, { ok: true });
         }
+        case "POST /_sim/backup-outcome":
+          c.setBackupOutcome(String(body.databaseUuid ?? "*"), body.outcome as BackupOutcome);
+          return json(200, { ok: true });
+        case "POST /_sim/run-scheduled-backups":
+          c.runScheduledBackups();
+          return json(200, { ok: true });
         case "POST /_sim/clock":
           if (body.speed !== undefined) c.setClockSpeed(Number(body.speed));
           if (body.step !== undefined) c.step(Number(body.step));

@@ -101,6 +101,42 @@ export interface Deployment extends Row {
   server_id: number;
 }
 
+/** An S3 storage (Coolify 4.3.11 source, app/Models/S3Storage.php): key and secret are hidden. */
+export interface S3Storage extends Row {
+  id: number;
+  uuid: string;
+  name: string;
+  endpoint: string;
+  bucket: string;
+  region: string;
+  key: string;
+  secret: string;
+  team_id: number;
+  is_usable: boolean;
+}
+/** A scheduled database backup (scheduled_database_backups), columns in table order. */
+export interface BackupConfig extends Row {
+  id: number;
+  uuid: string;
+  enabled: boolean;
+  save_s3: boolean;
+  frequency: string;
+  database_id: number;
+  s3_storage_id: number | null;
+  team_id: number;
+}
+/** One run of a backup for one database (scheduled_database_backup_executions). */
+export interface BackupExecution extends Row {
+  id: number;
+  uuid: string;
+  status: "running" | "success" | "failed";
+  message: string | null;
+  size: number | null;
+  filename: string | null;
+  scheduled_database_backup_id: number;
+  s3_uploaded: boolean | null;
+}
+
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /** Coolify ids: 24 random lower-case alphanumeric characters (notes 1.1 item 3, section 3). */
@@ -155,6 +191,11 @@ export class Store {
   deployments: Deployment[] = [];
   apiEnabled = true;
   outcomes = new Map<string, DeploymentOutcome>();
+  s3Storages: S3Storage[] = [];
+  backups: BackupConfig[] = [];
+  executions: BackupExecution[] = [];
+  /** Files on the server's disk (backup dumps), by absolute path. */
+  serverFiles = new Map<string, Buffer>();
   private nextIds = new Map<string, number>();
 
   nextId(table: string): number {

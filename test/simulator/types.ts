@@ -29,6 +29,36 @@ export interface SimulatorOptions {
    */
   tls?: { cert: string; key: string; hosts?: Record<string, TlsPem> };
   tlsPort?: number; // port of the https listener, 0 = ephemeral (default)
+  /**
+   * The instance admin's "allowed internal targets" (Settings > Advanced): S3 endpoint hosts or
+   * IPs that may be loopback or private. Default none: such endpoints are refused, as in Coolify.
+   */
+  trustedInternalHosts?: string[];
+}
+
+/** How the next backups of a database end (setBackupOutcome). */
+export type BackupOutcome = "success" | "fail";
+
+/**
+ * A real PostgreSQL behind a simulator database (backDatabase): reached at host:port with the
+ * database's own user, password and name. Backups dump it with the real pg_dump, its public port
+ * forwards to it, and applications that name `<db uuid>:5432` reach it (docker's DNS).
+ */
+export interface DatabaseBacking {
+  host: string;
+  port: number;
+  /** The directory of pg_dump. */
+  pgBinDir: string;
+}
+
+/**
+ * A real process behind a simulator application (backApplication): started with the app's
+ * production env when a deployment starts its container, stopped when the app is stopped. The
+ * proxy forwards the app's domains to the URL start() resolves with.
+ */
+export interface ApplicationBacking {
+  start(env: Record<string, string>): Promise<{ url: string }>;
+  stop(): Promise<void>;
 }
 
 export interface TlsPem {
@@ -123,6 +153,9 @@ export interface SimulatorState {
   envs: Record<string, unknown>[];
   databases: Record<string, unknown>[];
   deployments: Record<string, unknown>[];
+  s3Storages: Record<string, unknown>[];
+  backups: Record<string, unknown>[];
+  executions: Record<string, unknown>[];
   apiEnabled: boolean;
   now: number; // virtual clock, ms
 }
@@ -153,4 +186,16 @@ export interface SimulatorControl {
    * proxy's self-signed default until Let's Encrypt "issues" the real one. Needs opts.tls.
    */
   setTlsCertificate(host: string, pem: TlsPem | null): void;
+  /** The next backups of a database ("*": every database) end so: "fail" fails the dump. */
+  setBackupOutcome(databaseUuid: string | "*", outcome: BackupOutcome): void;
+  /** Runs every enabled backup now, as Coolify's scheduler does when their time is due. */
+  runScheduledBackups(): void;
+  /** Resolves when no backup job is running (dumps and uploads are real I/O). */
+  backupJobsIdle(): Promise<void>;
+  /** A file on the simulated server's disk (a backup dump), or undefined. */
+  serverFile(path: string): Buffer | undefined;
+  /** Puts a real PostgreSQL behind a database; null removes it. */
+  backDatabase(databaseUuid: string, backing: DatabaseBacking | null): Promise<void>;
+  /** Puts a real process behind an application; null removes it. */
+  backApplication(appUuid: string, backing: ApplicationBacking | null): void;
 }

@@ -6,10 +6,14 @@ import type { EnvVarInput } from "./endpoints/application-envs";
 import * as applicationEnvs from "./endpoints/application-envs";
 import type { ApplicationKind } from "./endpoints/applications";
 import * as applications from "./endpoints/applications";
+import type { BackupBody } from "./endpoints/backups";
+import * as backups from "./endpoints/backups";
 import * as databases from "./endpoints/databases";
 import * as deployments from "./endpoints/deployments";
 import * as meta from "./endpoints/meta";
 import * as projects from "./endpoints/projects";
+import type { S3StorageBody } from "./endpoints/s3-storages";
+import * as s3Storages from "./endpoints/s3-storages";
 import * as servers from "./endpoints/servers";
 import { type GoneKind, waitUntilGone } from "./endpoints/wait-until-gone";
 import type { HttpMethod } from "./retry";
@@ -17,6 +21,8 @@ import { type ClientOptions, type RequestOptions, Transport } from "./transport"
 
 export type { EnvVarInput } from "./endpoints/application-envs";
 export type { ApplicationKind } from "./endpoints/applications";
+export type { BackupBody } from "./endpoints/backups";
+export type { S3StorageBody } from "./endpoints/s3-storages";
 export type { GoneKind } from "./endpoints/wait-until-gone";
 export {
   type ClientOptions,
@@ -200,6 +206,56 @@ export class CoolifyClient {
 
   listApplicationDeployments(appUuid: string, opts: { skip?: number; take?: number } = {}) {
     return deployments.listApplicationDeployments(this.transport, appUuid, opts);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // S3 storages (endpoints/s3-storages.ts)
+
+  createS3Storage(body: S3StorageBody) {
+    return s3Storages.createS3Storage(this.transport, body);
+  }
+
+  getS3Storage(uuid: string) {
+    return s3Storages.getS3Storage(this.transport, uuid);
+  }
+
+  listS3Storages() {
+    return s3Storages.listS3Storages(this.transport);
+  }
+
+  updateS3Storage(uuid: string, body: S3StorageBody) {
+    return s3Storages.updateS3Storage(this.transport, uuid, body);
+  }
+
+  deleteS3Storage(uuid: string) {
+    return s3Storages.deleteS3Storage(this.transport, uuid);
+  }
+
+  validateS3Storage(uuid: string) {
+    return s3Storages.validateS3Storage(this.transport, uuid);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // database backups (endpoints/backups.ts)
+
+  createDatabaseBackup(dbUuid: string, body: BackupBody) {
+    return backups.createDatabaseBackup(this.transport, dbUuid, body);
+  }
+
+  listDatabaseBackups(dbUuid: string) {
+    return backups.listDatabaseBackups(this.transport, dbUuid);
+  }
+
+  updateDatabaseBackup(dbUuid: string, backupUuid: string, body: BackupBody) {
+    return backups.updateDatabaseBackup(this.transport, dbUuid, backupUuid, body);
+  }
+
+  deleteDatabaseBackup(dbUuid: string, backupUuid: string, opts: { deleteS3?: boolean } = {}) {
+    return backups.deleteDatabaseBackup(this.transport, dbUuid, backupUuid, opts);
+  }
+
+  listBackupExecutions(dbUuid: string, backupUuid: string) {
+    return backups.listBackupExecutions(this.transport, dbUuid, backupUuid);
   }
 
   // ---------------------------------------------------------------------------------------------

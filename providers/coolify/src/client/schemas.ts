@@ -190,3 +190,70 @@ export const DeployResponseSchema = z.looseObject({
     }),
   ),
 });
+
+/** GET /s3-storages(/{uuid}); key and secret only with a sensitive token. */
+export const S3StorageSchema = z.looseObject({
+  uuid: str,
+  name: str,
+  description: optStr,
+  endpoint: str,
+  bucket: str,
+  region: optStr,
+  is_usable: optFlag,
+  key: optStr,
+  secret: optStr,
+});
+export type S3Storage = z.infer<typeof S3StorageSchema>;
+
+/** POST /s3-storages/{uuid}/validate: always 200, valid or not. */
+export const S3ValidationSchema = z.looseObject({ valid: flag, message: z.string().nullish() });
+
+/** An execution as GET /databases/{uuid}/backups embeds it (raw rows). */
+export const BackupExecutionSchema = z.looseObject({
+  uuid: str,
+  /** running | success | failed */
+  status: str,
+  message: optStr,
+  /** null while running */
+  size: strOrNum,
+  /** null when it failed */
+  filename: optStr,
+  created_at: optStr,
+  s3_uploaded: optFlag,
+  database_name: optStr,
+});
+export type BackupExecution = z.infer<typeof BackupExecutionSchema>;
+
+/** A scheduled backup of a database (GET /databases/{uuid}/backups: a raw array, not the spec's string). */
+export const BackupConfigSchema = z.looseObject({
+  id: optNum,
+  uuid: str,
+  enabled: optFlag,
+  save_s3: optFlag,
+  frequency: str,
+  s3_storage_id: optNum,
+  database_backup_retention_amount_locally: strOrNum,
+  database_backup_retention_days_locally: strOrNum,
+  database_backup_retention_amount_s3: strOrNum,
+  database_backup_retention_days_s3: strOrNum,
+  timeout: strOrNum,
+  created_at: optStr,
+  executions: z.array(BackupExecutionSchema).optional(),
+});
+export type BackupConfig = z.infer<typeof BackupConfigSchema>;
+
+export const CreateBackupResponseSchema = z.looseObject({ uuid: str, message: z.string().optional() });
+
+/** GET .../executions: six fields per execution, newest first. */
+export const BackupExecutionsSchema = z.looseObject({
+  executions: z.array(
+    z.looseObject({
+      uuid: str,
+      status: str,
+      message: optStr,
+      size: strOrNum,
+      filename: optStr,
+      created_at: optStr,
+    }),
+  ),
+});

@@ -1,11 +1,15 @@
 import { agentSmokeTestImpl } from "../resources/agent-smoke-test";
 import { applicationImpl } from "../resources/application";
+import { backupBeforeChangeImpl } from "../resources/backup-before-change";
 import { certificateCheckImpl } from "../resources/certificate-check";
+import { databaseBackupImpl } from "../resources/database-backup";
+import { databaseRestartImpl } from "../resources/database-restart";
 import { deploymentImpl } from "../resources/deployment";
 import { envVarsImpl } from "../resources/env-vars";
 import { postgresDatabaseImpl } from "../resources/postgres-database";
 import { projectImpl } from "../resources/project";
 import { randomSecretImpl } from "../resources/random-secret";
+import { s3StorageImpl } from "../resources/s3-storage";
 import {
   ensureAbility,
   explainWithVersion,
@@ -26,6 +30,10 @@ const implementations: Record<string, ResourceImpl> = {
   RandomSecret: randomSecretImpl,
   AgentSmokeTest: agentSmokeTestImpl,
   CertificateCheck: certificateCheckImpl,
+  S3Storage: s3StorageImpl,
+  DatabaseBackup: databaseBackupImpl,
+  BackupBeforeChange: backupBeforeChangeImpl,
+  DatabaseRestart: databaseRestartImpl,
 };
 
 /**
@@ -47,7 +55,17 @@ export function withoutUndefined<T>(value: T): T {
 const cleaned = new Map<string, ResourceImpl>();
 
 /** The resource types that talk to Coolify (the others generate, test or check locally). */
-const COOLIFY_BACKED = new Set(["Project", "Application", "PostgresDatabase", "EnvVars", "Deployment"]);
+const COOLIFY_BACKED = new Set([
+  "Project",
+  "Application",
+  "PostgresDatabase",
+  "EnvVars",
+  "Deployment",
+  "S3Storage",
+  "DatabaseBackup",
+  "BackupBeforeChange",
+  "DatabaseRestart",
+]);
 
 /**
  * Every implementation as the shims get it: results cleaned, version-related errors explained,

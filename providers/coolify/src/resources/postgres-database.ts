@@ -65,6 +65,11 @@ export const PostgresDatabaseInputsSchema = z
      * fails with how to restore it; true accepts a new, empty database in its place.
      */
     recreateIfLost: z.boolean().default(false),
+    /**
+     * Restart to apply a new image or limits (true, the default). False when a DatabaseRestart
+     * does it instead, after the backup before the change.
+     */
+    restartOnChange: z.boolean().default(true),
   })
   .superRefine((v, ctx) => {
     if (v.isPublic && v.publicPort === undefined) {
@@ -99,6 +104,8 @@ export interface PostgresDatabaseArgs {
   adopt?: pulumi.Input<boolean>;
   /** Accept a new, empty database when the old one was deleted outside Pulumi (default false). */
   recreateIfLost?: pulumi.Input<boolean>;
+  /** Restart on an image or limits change (default true); false leaves it to a DatabaseRestart. */
+  restartOnChange?: pulumi.Input<boolean>;
 }
 
 /**
@@ -339,7 +346,8 @@ export const postgresDatabaseImpl: ResourceImpl = {
       const body = patchBody(inputs, changed);
       if (Object.keys(body).length > 0) await client.updateDatabase(id, body);
       // PATCH restarts nothing (notes 4.7).
-      if (changed.some((k) => NEEDS_RESTART.includes(k))) await client.restartDatabase(id);
+      if (inputs.restartOnChange !== false && changed.some((k) => NEEDS_RESTART.includes(k)))
+        await client.restartDatabase(id);
     }
     const password = (olds.password as string) ?? inputs.password;
     return { outs: { ...inputs, password, uuid: id, internalUrl: internalUrl(inputs, id, password) } };
