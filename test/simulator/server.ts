@@ -20,7 +20,15 @@ import { databaseRoutes } from "./routes-databases";
 import { deploymentRoutes } from "./routes-deployments";
 import { projectRoutes } from "./routes-projects";
 import type { Token } from "./state";
-import type { Ability, AgentBehaviour, DeploymentOutcome, Fault, RequestLogEntry, TeamRole } from "./types";
+import type {
+  Ability,
+  AgentBehaviour,
+  DeploymentOutcome,
+  Fault,
+  ImageBehaviour,
+  RequestLogEntry,
+  TeamRole,
+} from "./types";
 
 const ROUTES: Route[] = [...projectRoutes, ...applicationRoutes, ...databaseRoutes, ...deploymentRoutes];
 
@@ -388,6 +396,20 @@ export class SimServer {
           c.setTlsCertificate(body.host, pem);
           return json(200, { ok: true });
         }
+        case "POST /_sim/image-behaviour": {
+          const { image, ...behaviour } = body;
+          if (typeof image !== "string" || !image) throw new Error("image is required");
+          c.setImageBehaviour(image, behaviour as ImageBehaviour);
+          return json(200, { ok: true });
+        }
+        case "POST /_sim/git-head":
+          c.setGitHead(String(body.repository), String(body.branch), String(body.commit));
+          return json(200, { ok: true });
+        case "POST /_sim/container-file":
+          c.writeContainerFile(String(body.appUuid), String(body.path), String(body.content ?? ""));
+          return json(200, { ok: true });
+        case "POST /_sim/container-file/read":
+          return json(200, { content: c.readContainerFile(String(body.appUuid), String(body.path)) ?? null });
         case "POST /_sim/clock":
           if (body.speed !== undefined) c.setClockSpeed(Number(body.speed));
           if (body.step !== undefined) c.step(Number(body.step));

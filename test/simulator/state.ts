@@ -101,6 +101,45 @@ export interface Deployment extends Row {
   server_id: number;
 }
 
+/** A persistent storage (LocalPersistentVolume): a docker volume or a bind mount of the app. */
+export interface PersistentStorage extends Row {
+  id: number;
+  uuid: string;
+  /** The docker volume's name: `<app-uuid>-<name>` when created by POST (a PATCH stores it verbatim). */
+  name: string;
+  mount_path: string;
+  host_path: string | null;
+  resource_id: number;
+}
+/** A file storage (LocalFileVolume): a file or directory Coolify writes and mounts. */
+export interface FileStorage extends Row {
+  id: number;
+  uuid: string;
+  fs_path: string;
+  mount_path: string;
+  content: string | null;
+  is_directory: boolean;
+  is_host_file: boolean;
+  resource_id: number;
+}
+/** A docker volume (or a bind-mounted host directory) on a server, with the files in it. */
+export interface Volume extends Row {
+  name: string;
+  server_id: number;
+  /** A host path bound into the container, which `docker volume rm` never removes. */
+  bind: boolean;
+  /** Path inside the volume (no leading slash) -> content. */
+  files: Record<string, string>;
+  created_at: string;
+}
+/** An image present on a server (what `docker images` lists). */
+export interface ImageRow extends Row {
+  server_id: number;
+  repository: string;
+  tag: string;
+  created_at: number;
+}
+
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /** Coolify ids: 24 random lower-case alphanumeric characters (notes 1.1 item 3, section 3). */
@@ -140,6 +179,10 @@ export class Store {
   deployments: Deployment[] = [];
   apiEnabled = true;
   outcomes = new Map<string, DeploymentOutcome>();
+  persistentStorages: PersistentStorage[] = [];
+  fileStorages: FileStorage[] = [];
+  volumes: Volume[] = [];
+  images: ImageRow[] = [];
   private nextIds = new Map<string, number>();
 
   nextId(table: string): number {
