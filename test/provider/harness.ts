@@ -13,12 +13,17 @@ export interface ProviderSim {
   close(): Promise<void>;
 }
 
-export async function startProviderSim(opts: { deploymentPhaseMs?: number } = {}): Promise<ProviderSim> {
+export async function startProviderSim(
+  opts: { deploymentPhaseMs?: number; rateLimitPerMinute?: number } = {},
+): Promise<ProviderSim> {
   const sim = await startSimulator({
     port: 0,
     deleteDelayMs: 50,
     deploymentPhaseMs: opts.deploymentPhaseMs ?? 50,
+    rateLimitPerMinute: opts.rateLimitPerMinute,
   });
+  // A higher budget for tests that make many requests; the client paces itself to it.
+  if (opts.rateLimitPerMinute) process.env.COOLIFY_RATE_LIMIT_PER_MINUTE = String(opts.rateLimitPerMinute);
   process.env.COOLIFY_URL = sim.url;
   process.env.COOLIFY_TOKEN = sim.rootToken;
   process.env.ELIZA_COOLIFY_POLL_SCALE = "0.005";

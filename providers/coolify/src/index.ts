@@ -9,6 +9,7 @@ export * from "./resources/application";
 export * from "./resources/certificate-check";
 export * from "./resources/deployment";
 export * from "./resources/env-vars";
+export * from "./resources/persistent-storage";
 export * from "./resources/postgres-database";
 export * from "./resources/project";
 export * from "./resources/random-secret";

@@ -3,6 +3,7 @@ import { applicationImpl } from "../resources/application";
 import { certificateCheckImpl } from "../resources/certificate-check";
 import { deploymentImpl } from "../resources/deployment";
 import { envVarsImpl } from "../resources/env-vars";
+import { persistentStorageImpl } from "../resources/persistent-storage";
 import { postgresDatabaseImpl } from "../resources/postgres-database";
 import { projectImpl } from "../resources/project";
 import { randomSecretImpl } from "../resources/random-secret";
@@ -26,6 +27,7 @@ const implementations: Record<string, ResourceImpl> = {
   RandomSecret: randomSecretImpl,
   AgentSmokeTest: agentSmokeTestImpl,
   CertificateCheck: certificateCheckImpl,
+  PersistentStorage: persistentStorageImpl,
 };
 
 /**
@@ -47,7 +49,14 @@ export function withoutUndefined<T>(value: T): T {
 const cleaned = new Map<string, ResourceImpl>();
 
 /** The resource types that talk to Coolify (the others generate, test or check locally). */
-const COOLIFY_BACKED = new Set(["Project", "Application", "PostgresDatabase", "EnvVars", "Deployment"]);
+const COOLIFY_BACKED = new Set([
+  "Project",
+  "Application",
+  "PostgresDatabase",
+  "EnvVars",
+  "Deployment",
+  "PersistentStorage",
+]);
 
 /**
  * Every implementation as the shims get it: results cleaned, version-related errors explained,
