@@ -51,6 +51,10 @@ export interface AgentConfig {
   smokeTest: boolean;
   /** Proxy and CORS/web UI settings (lib/front-door.ts); none leaves Coolify's defaults. */
   frontDoor?: FrontDoor;
+  /** false: the application is stopped (nothing deployed, nothing lost); true starts it again. */
+  running: boolean;
+  /** Put the last version that passed back when a new one fails (default eliza-coolify:rollback). */
+  rollback: boolean;
 }
 
 // A DNS label: it becomes part of Coolify and DNS names, so it may not end with '-'.
@@ -109,6 +113,10 @@ export const agentSchema = z.strictObject(
       .default({}),
     smokeTest: booleanLike("whether to send a test chat message after deploy").default(true),
     frontDoor: z.unknown().optional(), // checked by lib/front-door.ts
+    running: booleanLike("whether the agent runs (false stops it without losing anything)").default(true),
+    rollback: booleanLike(
+      "whether a failed, unhealthy or smoke-test-failing deployment is rolled back to the last version that passed",
+    ).optional(),
   },
   { error: expected("an agent object {name, characterFile, source, ...}") },
 );

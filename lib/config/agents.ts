@@ -32,6 +32,8 @@ export interface AgentsContext {
   secrets: Secrets;
   problems: Problems;
   warnings: string[];
+  /** The stack's `rollback` default (lifecycle.ts). */
+  rollbackDefault: boolean;
 }
 
 /** What the agents of one stack must not share: the first agent to use a value keeps it. */
@@ -152,6 +154,8 @@ function parseAgent(
     logLevel: d.logLevel,
     env: d.env,
     smokeTest: d.smokeTest,
+    running: d.running,
+    rollback: d.rollback ?? ctx.rollbackDefault,
   };
   if (domain) agent.domain = domain;
   if (frontDoor.value) agent.frontDoor = frontDoor.value;

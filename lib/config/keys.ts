@@ -32,6 +32,7 @@ export const KNOWN_KEYS = [
   "connectTo",
   "caCertificate",
   "frontDoor",
+  "rollback",
 ] as const;
 
 /** The keys that must be stored encrypted (`pulumi config set --secret`). */

@@ -9,6 +9,7 @@ import { parseAgents } from "./agents";
 import { type CoolifyConfig, parseCoolify, type RawCoolifyConfig } from "./coolify";
 import { type DatabaseConfig, parseDatabase } from "./database";
 import { reportUnknownKeys } from "./keys";
+import { type LifecycleConfig, parseLifecycle } from "./lifecycle";
 import { Problems, StackConfigError } from "./problems";
 import {
   type NetworkConfig,
@@ -34,6 +35,8 @@ export interface StackConfig {
   protect: boolean;
   adopt: boolean;
   network: NetworkConfig;
+  /** Stack-wide lifecycle defaults (rollback). */
+  lifecycle: LifecycleConfig;
   /** Things that are allowed but probably unintended; readStackConfig logs them as warnings. */
   warnings: string[];
 }
@@ -74,6 +77,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
   const network = parseNetwork(values, problems);
   const database = parseDatabase(values, problems, protect);
   const secrets = parseSecrets(values);
+  const lifecycle = parseLifecycle(values, protect);
   const agents = parseAgents({
     stack: ctx.stack,
     baseDir: ctx.baseDir,
@@ -83,6 +87,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     secrets,
     problems,
     warnings,
+    rollbackDefault: lifecycle.rollback,
   });
 
   if (problems.list.length > 0 || !database) throw new StackConfigError(ctx.stack, problems.list);
@@ -97,6 +102,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     protect,
     adopt,
     network,
+    lifecycle,
     warnings,
   };
 }

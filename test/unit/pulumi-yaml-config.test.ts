@@ -16,7 +16,7 @@ describe("Pulumi.yaml config schema", () => {
     // A declared key without a default is required by Pulumi, so only keys with a default are
     // declared; the others are documented in Pulumi.yaml's comments.
     const declared = Object.keys(block).map((k) => k.replace(/^eliza-coolify:/, ""));
-    const undeclared = ["agents", "frontDoor", "protect", "protectDatabase", ...SECRET_KEYS];
+    const undeclared = ["agents", "frontDoor", "protect", "protectDatabase", "rollback", ...SECRET_KEYS];
     expect(declared.sort()).toEqual(KNOWN_KEYS.filter((k) => !undeclared.includes(k)).sort());
     for (const [key, decl] of Object.entries(block)) expect(decl.default, key).toBeDefined();
     const comments = readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
