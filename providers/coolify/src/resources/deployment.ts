@@ -37,6 +37,12 @@ export const DeploymentInputsSchema = z.object({
   force: z.boolean().default(false),
   /** Upper bound for the deployment plus the health check, in seconds. */
   timeoutSeconds: z.number().int().min(30).max(7200).default(900),
+  /**
+   * How long the application may report unhealthy before the deployment counts as failed.
+   * Docker reports unhealthy only after the health check's retries failed in a row, so this is
+   * the time left for it to recover (one passing check), not the start period.
+   */
+  unhealthyGraceSeconds: z.number().int().min(0).max(7200).default(120),
   /** false stops the application (no deployment, nothing lost); true starts it again. */
   running: z.boolean().default(true),
   /**
@@ -62,6 +68,7 @@ export interface DeploymentArgs {
   triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   force?: pulumi.Input<boolean>;
   timeoutSeconds?: pulumi.Input<number>;
+  unhealthyGraceSeconds?: pulumi.Input<number>;
   running?: pulumi.Input<boolean>;
   rollback?: pulumi.Input<boolean>;
   image?: pulumi.Input<{ name: pulumi.Input<string>; tag: pulumi.Input<string> }>;
@@ -139,20 +146,28 @@ async function waitHealthy(
     throw new DeployFailure("failed", deployment.status, deploymentUuid, deployment);
   }
   // A finished deployment is not proof: wait for the container's health check.
+  const grace = i.unhealthyGraceSeconds * 1000 * pollScale();
+  let unhealthySince: number | undefined;
   let status = (await client.getApplication(i.applicationUuid)).status;
   while (!status.startsWith("running:healthy")) {
-    // exited means the container stopped; unhealthy may still recover until the deadline.
-    if (status.startsWith("exited") || now() > deadline) {
+    unhealthySince = status.includes("unhealthy") ? (unhealthySince ?? now()) : undefined;
+    // exited means the container stopped; unhealthy may still recover, for a while.
+    const givenUp = unhealthySince !== undefined && now() - unhealthySince > grace;
+    if (status.startsWith("exited") || givenUp || now() > deadline) {
+      const after = givenUp
+        ? ` for ${i.unhealthyGraceSeconds} s`
+        : status.startsWith("exited")
+          ? ""
+          : ` ${i.timeoutSeconds} s after deploying`;
       throw new DeployFailure(
         "unhealthy",
-        `finished, but the application reports "${status}" instead of running:healthy` +
-          (status.startsWith("exited") ? "" : ` ${i.timeoutSeconds} s after deploying`) +
-          ". Check its health check (path, port, start period) and the application's log below",
+        `finished, but the application reports "${status}" instead of running:healthy${after}. Check its ` +
+          "health check (path, port, start period) and the application's log below",
         deploymentUuid,
         deployment,
       );
     }
-    await sleep(delay(attempt++));
+    await sleep(Math.min(delay(attempt++), Math.max(1, grace / 4)));
     status = (await client.getApplication(i.applicationUuid)).status;
   }
   return {
