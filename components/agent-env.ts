@@ -5,6 +5,12 @@ import { frontDoorEnv } from "../lib/front-door";
 /** The port the agent image listens on (SERVER_PORT) and the proxy forwards to. */
 export const AGENT_PORT = 3000;
 
+/**
+ * ElizaOS's data directory (ELIZA_DATA_DIR: uploads, knowledge, local files; agent/Dockerfile
+ * sets the same), where the agent's persistent storage is mounted.
+ */
+export const AGENT_DATA_DIR = "/app/agent/.eliza";
+
 /** Seconds between SIGTERM and SIGKILL: ElizaOS stops its agents and closes its database pool. */
 export const AGENT_STOP_GRACE_PERIOD_S = 30;
 
@@ -25,6 +31,8 @@ export const AGENT_BASE_ENV: Readonly<Record<string, string>> = {
   npm_config_offline: "true",
   SENTRY_DSN: "http://disabled@127.0.0.1:9/0",
   LOG_JSON_FORMAT: "true",
+  // Set here too, so an image that does not set it still writes where the storage is mounted.
+  ELIZA_DATA_DIR: AGENT_DATA_DIR,
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   Application,
   Deployment,
   EnvVars,
+  PersistentStorage,
   type Project,
   RandomSecret,
 } from "@eliza-coolify/coolify";
@@ -12,7 +13,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AgentConfig } from "../lib/config";
 import { parseImageReference } from "../lib/config";
 import { proxyOptions } from "../lib/front-door";
-import { AGENT_PORT, AGENT_STOP_GRACE_PERIOD_S, agentSecretEnv, plainAgentEnv } from "./agent-env";
+import {
+  AGENT_DATA_DIR,
+  AGENT_PORT,
+  AGENT_STOP_GRACE_PERIOD_S,
+  type AgentSecrets,
+  agentSecretEnv,
+  plainAgentEnv,
+} from "./agent-env";
 import { TlsDomain } from "./tls-domain";
 
 /** How to reach the agent from where `pulumi up` runs, for the smoke test and the TLS check. */
@@ -46,9 +54,11 @@ export interface ElizaAgentArgs {
 }
 
 /**
- * One ElizaOS agent on Coolify: its application, its environment (secrets included), a
- * deployment that waits for running:healthy, an optional TLS domain proven to serve a valid
- * certificate, and a smoke test that sends a chat message and expects a reply.
+ * One ElizaOS agent on Coolify: its application, a persistent storage for its data directory,
+ * its environment (secrets included), a deployment that waits for running:healthy (rolled back
+ * to the last version that passed when it does not get there, with `rollback`), an optional TLS
+ * domain proven to serve a valid certificate, and a smoke test that sends a chat message and
+ * expects a reply. With `running: false` the application is stopped and neither check runs.
  */
 export class ElizaAgent extends pulumi.ComponentResource {
   /** The public URL, or "" when the agent has no domain. */
@@ -74,20 +84,24 @@ export class ElizaAgent extends pulumi.ComponentResource {
     );
     const image = imageSource(this, name, agent, args.registryPassword);
     const app = createApplication(this, name, args, image.source);
-    const envVars = createEnvVars(this, name, args, app, apiToken, secretSalt);
-    const deployment = createDeployment(
-      this,
-      name,
-      agent,
-      app,
-      envVars,
-      image.ref,
-      args.dependsOnBeforeDeploy,
-    );
-    const tls = agent.domain
-      ? new TlsDomain(`${name}-tls`, { url: agent.domain, deployment, ...args.network }, { parent: this })
+    const storage = createDataStorage(this, name, app);
+    const secrets: AgentSecrets<pulumi.Input<string>> = {
+      databaseUrl: args.databaseUrl,
+      apiToken: apiToken.value,
+      secretSalt: secretSalt.value,
+      modelKey: args.modelKey,
+    };
+    const envVars = createEnvVars(this, name, args, app, secrets);
+    const deployment = createDeployment(this, name, args, { app, envVars, storage, image, secrets });
+    if (!agent.running) warnStopped(this, agent);
+    // While stopped nothing answers: no certificate to check, no chat to test.
+    const tls =
+      agent.domain && agent.running
+        ? new TlsDomain(`${name}-tls`, { url: agent.domain, deployment, ...args.network }, { parent: this })
+        : undefined;
+    const smoke = agent.running
+      ? createSmokeTest(this, name, args, app, deployment, envVars, apiToken, tls)
       : undefined;
-    const smoke = createSmokeTest(this, name, args, app, deployment, envVars, apiToken, tls);
 
     this.url = app.url;
     this.applicationUuid = app.id;
@@ -116,19 +130,33 @@ type AppSource =
       baseDirectory: string;
     };
 
-/** What Coolify runs, and a reference that changes whenever the image does (a deploy trigger). */
+/** An image as Coolify stores it: a digest is name `<repo>@sha256` with the hex as the tag. */
+type StoredImage = { name: string; tag: string };
+
+function storedImage(reference: string): StoredImage {
+  const ref = parseImageReference(reference);
+  if (ref.digest) return { name: `${ref.name}@sha256`, tag: ref.digest.replace(/^sha256:/, "") };
+  return { name: ref.name, tag: ref.tag ?? "latest" };
+}
+
+/**
+ * What Coolify runs, a reference that changes whenever the image does (a deploy trigger), and
+ * for prebuilt images the image the Deployment sets and rolls back to (git sources roll back
+ * by commit instead).
+ */
 function imageSource(
   parent: pulumi.Resource,
   name: string,
   agent: AgentConfig,
   registryPassword: pulumi.Input<string> | undefined,
-): { source: AppSource; ref: pulumi.Input<string> } {
+): { source: AppSource; ref: pulumi.Input<string>; image?: pulumi.Input<StoredImage> } {
   const src = agent.source;
   if (src.type === "image") {
     const ref = parseImageReference(src.image);
+    const image = storedImage(src.image);
     return ref.digest
-      ? { source: { type: "dockerimage", image: `${ref.name}@${ref.digest}` }, ref: src.image }
-      : { source: { type: "dockerimage", image: ref.name, tag: ref.tag }, ref: src.image };
+      ? { source: { type: "dockerimage", image: `${ref.name}@${ref.digest}` }, ref: src.image, image }
+      : { source: { type: "dockerimage", image: ref.name, tag: ref.tag }, ref: src.image, image };
   }
   if (src.type === "git") {
     // Coolify clones and builds; it rebuilds on every deployment, so the ref is the branch.
@@ -161,7 +189,11 @@ function imageSource(
     },
     { parent },
   );
-  return { source: { type: "dockerimage", image: built.repoDigest }, ref: built.repoDigest };
+  return {
+    source: { type: "dockerimage", image: built.repoDigest },
+    ref: built.repoDigest,
+    image: built.repoDigest.apply(storedImage),
+  };
 }
 
 function createApplication(
@@ -197,20 +229,27 @@ function createApplication(
   );
 }
 
+/**
+ * The agent's data directory on a docker volume, so a redeploy, a rollback or a new container
+ * keeps uploads, knowledge and local files. Removed with the application: Coolify deletes an
+ * application's volumes with it, so no request of its own on destroy.
+ */
+function createDataStorage(parent: pulumi.Resource, name: string, app: Application): PersistentStorage {
+  return new PersistentStorage(
+    `${name}-data`,
+    { applicationUuid: app.id, name: "eliza-data", mountPath: AGENT_DATA_DIR },
+    { parent, deletedWith: app },
+  );
+}
+
 function createEnvVars(
   parent: pulumi.Resource,
   name: string,
   args: ElizaAgentArgs,
   app: Application,
-  apiToken: RandomSecret,
-  secretSalt: RandomSecret,
+  secretValues: AgentSecrets<pulumi.Input<string>>,
 ): EnvVars {
-  const secrets = agentSecretEnv<pulumi.Input<string>>(args.agent, {
-    databaseUrl: args.databaseUrl,
-    apiToken: apiToken.value,
-    secretSalt: secretSalt.value,
-    modelKey: args.modelKey,
-  });
+  const secrets = agentSecretEnv<pulumi.Input<string>>(args.agent, secretValues);
   return new EnvVars(
     `${name}-env`,
     {
@@ -227,30 +266,64 @@ function createEnvVars(
 function createDeployment(
   parent: pulumi.Resource,
   name: string,
-  agent: AgentConfig,
-  app: Application,
-  envVars: EnvVars,
-  imageRef: pulumi.Input<string>,
-  before: pulumi.Resource[] = [],
+  args: ElizaAgentArgs,
+  parts: {
+    app: Application;
+    envVars: EnvVars;
+    storage: PersistentStorage;
+    image: ReturnType<typeof imageSource>;
+    secrets: AgentSecrets<pulumi.Input<string>>;
+  },
 ): Deployment {
+  const { agent } = args;
+  const { app, envVars, storage, image, secrets } = parts;
   return new Deployment(
     `${name}-deployment`,
     {
       applicationUuid: app.id,
       serverUuid: app.serverUuid,
-      // Every change that only a redeploy applies: image, environment, domains, limits, labels.
-      // The declared ones show in a preview; `settings` also moves when `up` writes back an
-      // application setting that drifted (an image tag, limits or health check edited in Coolify).
+      // Every change that only a redeploy applies: image, environment, domains, limits, labels,
+      // the storage's mount. The declared ones show in a preview; `settings` also moves when `up`
+      // writes back an application setting that drifted (an image tag, limits or health check
+      // edited in Coolify).
       triggers: {
-        image: imageRef,
+        image: image.ref,
         env: envVars.digest,
         domains: app.fqdn,
         limits: `${agent.limits.memory}/${agent.limits.cpus}`,
+        storage: pulumi.interpolate`${storage.volumeName}:${AGENT_DATA_DIR}`,
         settings: app.revision.apply((r) => String(r ?? 0)),
         ...(agent.frontDoor ? { proxyLabels: app.proxyLabels.apply(labelsDigest) } : {}),
       },
+      running: agent.running,
+      rollback: agent.rollback,
+      image: image.image,
+      // An update counts as a version that passed only once the agent answers chat.
+      ...(agent.smokeTest && agent.domain
+        ? {
+            smokeTest: {
+              url: app.url,
+              agentName: agent.character.name,
+              connectTo: args.network?.connectTo,
+              caCertificate: args.network?.caCertificate,
+            },
+            smokeTestToken: secrets.apiToken,
+          }
+        : {}),
+      // Masked wherever a failure quotes a log (a secret input: never in plaintext state).
+      maskValues: [secrets.databaseUrl, secrets.apiToken, secrets.secretSalt, secrets.modelKey].filter(
+        (v): v is pulumi.Input<string> => v !== undefined,
+      ),
     },
-    { parent, dependsOn: [envVars, ...before] },
+    { parent, dependsOn: [envVars, storage, ...(args.dependsOnBeforeDeploy ?? [])] },
+  );
+}
+
+function warnStopped(parent: pulumi.Resource, agent: AgentConfig): void {
+  pulumi.log.warn(
+    `agent ${agent.name} is stopped (running: false): changes to it are recorded but not deployed, and no ` +
+      "TLS check or smoke test runs, until running is true again (which deploys them)",
+    parent,
   );
 }
 

@@ -58,6 +58,10 @@ export interface AgentConfig {
   placed?: "pinned" | "spread" | "database";
   /** The server it is acknowledged to move away from (`moveFrom`). */
   moveFrom?: ServerEntry;
+  /** false: the application is stopped (nothing deployed, nothing lost); true starts it again. */
+  running: boolean;
+  /** Put the last version that passed back when a new one fails (default eliza-coolify:rollback). */
+  rollback: boolean;
 }
 
 // A DNS label: it becomes part of Coolify and DNS names, so it may not end with '-'.
@@ -121,6 +125,10 @@ export const agentSchema = z.strictObject(
     moveFrom: z
       .string({ error: expected("the name of the server (in eliza-coolify:servers) the agent is on now") })
       .optional(),
+    running: booleanLike("whether the agent runs (false stops it without losing anything)").default(true),
+    rollback: booleanLike(
+      "whether a failed, unhealthy or smoke-test-failing deployment is rolled back to the last version that passed",
+    ).optional(),
   },
   { error: expected("an agent object {name, characterFile, source, ...}") },
 );

@@ -36,6 +36,8 @@ export interface AgentsContext {
   servers: ServersConfig;
   /** As given (validated by database.ts): placement depends on it. */
   databaseMode: unknown;
+  /** The stack's `rollback` default (lifecycle.ts). */
+  rollbackDefault: boolean;
 }
 
 /** What the agents of one stack must not share: the first agent to use a value keeps it. */
@@ -166,6 +168,8 @@ function parseAgent(
     logLevel: d.logLevel,
     env: d.env,
     smokeTest: d.smokeTest,
+    running: d.running,
+    rollback: d.rollback ?? ctx.rollbackDefault,
   };
   if (domain) agent.domain = domain;
   if (frontDoor.value) agent.frontDoor = frontDoor.value;

@@ -44,6 +44,7 @@ export const KNOWN_KEYS = [
   "backupS3Region",
   "backupS3AccessKey",
   "backupS3SecretKey",
+  "rollback",
 ] as const;
 
 /** The keys that must be stored encrypted (`pulumi config set --secret`). */

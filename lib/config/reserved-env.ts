@@ -21,6 +21,7 @@ export const RESERVED_ENV: Record<string, string> = {
   SENTRY_DSN: "the program (error reports stay off: an empty DSN would send them to elizaOS)",
   LOG_JSON_FORMAT: "the program",
   AGENT_CHARACTER_JSON: "the agent's characterFile",
+  ELIZA_DATA_DIR: "the program (the agent's persistent storage is mounted there)",
   OPENAI_API_KEY: "openaiApiKey",
   ANTHROPIC_API_KEY: "anthropicApiKey",
   OPENROUTER_API_KEY: "openrouterApiKey",

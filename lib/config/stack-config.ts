@@ -10,6 +10,7 @@ import { type BackupsConfig, parseBackups } from "./backups";
 import { type CoolifyConfig, parseCoolify, type RawCoolifyConfig } from "./coolify";
 import { type DatabaseConfig, parseDatabase } from "./database";
 import { reportUnknownKeys } from "./keys";
+import { type LifecycleConfig, parseLifecycle } from "./lifecycle";
 import { Problems, StackConfigError } from "./problems";
 import {
   type NetworkConfig,
@@ -43,6 +44,8 @@ export interface StackConfig {
   protect: boolean;
   adopt: boolean;
   network: NetworkConfig;
+  /** Stack-wide lifecycle defaults (rollback). */
+  lifecycle: LifecycleConfig;
   /** Things that are allowed but probably unintended; readStackConfig logs them as warnings. */
   warnings: string[];
 }
@@ -86,6 +89,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
   const servers = parseServers(values, problems, server, databaseMode);
   const backups = parseBackups(values, problems, warnings, protect, database);
   const secrets = parseSecrets(values);
+  const lifecycle = parseLifecycle(values, protect);
   const agents = parseAgents({
     stack: ctx.stack,
     baseDir: ctx.baseDir,
@@ -97,6 +101,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     warnings,
     servers,
     databaseMode,
+    rollbackDefault: lifecycle.rollback,
   });
 
   if (problems.list.length > 0 || !database) throw new StackConfigError(ctx.stack, problems.list);
@@ -114,6 +119,7 @@ export function parseStackConfig(raw: RawStackConfig, ctx: ParseContext): StackC
     protect,
     adopt,
     network,
+    lifecycle,
     warnings,
   };
 }

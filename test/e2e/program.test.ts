@@ -71,8 +71,8 @@ describe("the dev stack end to end on the simulator", () => {
       expect(noChanges(refresh.summary.resourceChanges ?? {})).toEqual([]);
     });
     expect(writes(log)).toEqual([]);
-    // project, database, 2 applications, 2 env lists, 2 deployments
-    expect(api(log)).toHaveLength(8);
+    // project, database, 2 applications, 2 env lists, 2 deployments, 2 storage lists
+    expect(api(log)).toHaveLength(10);
     const preview = await t.stack.preview({ onOutput: t.onOutput });
     expect(noChanges(preview.changeSummary)).toEqual([]);
   });
@@ -155,7 +155,7 @@ describe("the dev stack end to end on the simulator", () => {
     // One serialized shim per resource type, whatever the implementation does: changing the
     // implementation can never show up as a diff, and destroy runs today's code.
     expect(providers.size).toBeGreaterThan(3);
-    expect(providers.size).toBeLessThanOrEqual(8);
+    expect(providers.size).toBeLessThanOrEqual(9);
     for (const text of providers) {
       expect(text.length).toBeLessThan(2_500);
       expect(text).toContain('require("@eliza-coolify/coolify")');

@@ -14,7 +14,12 @@ export interface ProviderSim {
 }
 
 export async function startProviderSim(
-  opts: { deploymentPhaseMs?: number; servers?: number; trustedInternalHosts?: string[] } = {},
+  opts: {
+    deploymentPhaseMs?: number;
+    servers?: number;
+    trustedInternalHosts?: string[];
+    rateLimitPerMinute?: number;
+  } = {},
 ): Promise<ProviderSim> {
   const sim = await startSimulator({
     port: 0,
@@ -22,7 +27,10 @@ export async function startProviderSim(
     deploymentPhaseMs: opts.deploymentPhaseMs ?? 50,
     servers: opts.servers,
     trustedInternalHosts: opts.trustedInternalHosts,
+    rateLimitPerMinute: opts.rateLimitPerMinute,
   });
+  // A higher budget for tests that make many requests; the client paces itself to it.
+  if (opts.rateLimitPerMinute) process.env.COOLIFY_RATE_LIMIT_PER_MINUTE = String(opts.rateLimitPerMinute);
   process.env.COOLIFY_URL = sim.url;
   process.env.COOLIFY_TOKEN = sim.rootToken;
   process.env.ELIZA_COOLIFY_POLL_SCALE = "0.005";

@@ -398,6 +398,20 @@ describe("setAgentBehaviour", () => {
   });
 });
 
+describe("setImageBehaviour", () => {
+  it("the reply names the image the container runs; failChat follows the image, not the app", async () => {
+    const uuid = await agentApp(`http://${HTTP_HOST}`, defaultEnv());
+    expect((await smoke(`http://${HTTP_HOST}`)).reply).toContain("image ghcr.io/elizaos/eliza:v1.7.2");
+    sim.control.setImageBehaviour("ghcr.io/elizaos/eliza:v1.7.2", { failChat: true });
+    expect((await failure(smoke(`http://${HTTP_HOST}`))).code).toBe("model_failed");
+    await call(sim, "PATCH", `/applications/${uuid}`, { docker_registry_image_tag: "v1.7.3" });
+    await deploy(uuid);
+    expect((await smoke(`http://${HTTP_HOST}`)).reply).toContain("image ghcr.io/elizaos/eliza:v1.7.3");
+    const logs = await call(sim, "GET", `/applications/${uuid}/logs`);
+    expect(logs.body.logs).toContain("AgentServer is listening");
+  });
+});
+
 describe("proxy routing", () => {
   it("keeps the API on the simulator's own address and for API paths under other hosts", async () => {
     await agentApp(`http://${HTTP_HOST}`, defaultEnv());

@@ -17,8 +17,9 @@ import type { TLSSocket } from "node:tls";
 import { forward } from "./backing";
 import type { Core } from "./core";
 import { type ContentTypes, logEntry, type Reply, readBody, send } from "./http";
+import { imageOf, refOf } from "./runtime";
 import type { Application } from "./state";
-import type { AgentBehaviour, RequestLogEntry } from "./types";
+import type { AgentBehaviour, DeploymentOutcome, RequestLogEntry } from "./types";
 
 export type Scheme = "http" | "https";
 
@@ -165,6 +166,8 @@ interface LogRow {
 
 /** One started container: the env it started with and its in-memory state. */
 interface Container {
+  /** The image it runs (`name:tag`): the reply names it, and per-image behaviour keys on it. */
+  image: string;
   env: Record<string, string>;
   character: Character | null;
   /** Why the process did not come up (invalid AGENT_CHARACTER_JSON). */
@@ -220,8 +223,13 @@ export class AgentPlane {
   }
 
   /** Called by the core when a deployment starts the app's container: snapshot its env. */
-  containerStarted(app: Application): void {
-    this.containers.set(app.uuid, this.boot(app));
+  containerStarted(app: Application, outcome?: DeploymentOutcome): void {
+    this.containers.set(app.uuid, this.boot(app, outcome));
+  }
+
+  /** Called by the core when the app's container is removed (stop, delete). */
+  containerStopped(app: Application): void {
+    this.containers.delete(app.uuid);
   }
 
   /**
@@ -340,13 +348,37 @@ export class AgentPlane {
 
   // ---------------------------------------------------------------------- container boot
 
-  private boot(app: Application): Container {
+  private boot(app: Application, outcome?: DeploymentOutcome): Container {
     const env: Record<string, string> = {};
     for (const e of this.core.store.envs) {
       if (e.resourceable_type !== "application" || e.resourceable_id !== app.id || e.is_preview) continue;
       env[e.key] = e.value ?? "";
     }
-    const container: Container = { env, character: null, sessions: new Map(), logs: [] };
+    const runtime = this.core.runtime;
+    const image =
+      runtime.container(app.uuid)?.image ?? refOf(imageOf(app, String(app.git_commit_sha ?? "HEAD")));
+    const container: Container = { image, env, character: null, sessions: new Map(), logs: [] };
+    const print = (line: string) => runtime.print(app.uuid, line);
+    print(`Info       Starting ElizaOS 1.7.2 server (image ${image})`);
+    this.parseCharacter(container, env);
+    if (container.crash) {
+      print(`Error      ${container.crash}`);
+      return container;
+    }
+    const name = container.character?.name ?? "Eliza";
+    print(`Info       [${name}] character loaded, plugins: ${container.character?.plugins.join(", ")}`);
+    print(`Info       AgentServer is listening on port ${env.SERVER_PORT || "3000"}`);
+    // What this image prints besides, with env values filled in (a leak the provider must mask).
+    for (const line of runtime.behaviourOf(image).logLines ?? [])
+      print(line.replace(/\$\{([A-Z0-9_]+)\}/g, (_m, key: string) => env[key] ?? ""));
+    if (outcome === "unhealthy")
+      print(`Error      [${name}] Failed to start agent: initialisation did not complete`);
+    else print(`Success    [${name}] agent started (${container.character?.id})`);
+    return container;
+  }
+
+  /** The character from AGENT_CHARACTER_JSON (default Eliza), or why the process crashed. */
+  private parseCharacter(container: Container, env: Record<string, string>): void {
     const rawCharacter = env.AGENT_CHARACTER_JSON?.trim();
     let data: Record<string, unknown> = { name: "Eliza", bio: ["A helpful assistant."] };
     if (rawCharacter) {
@@ -356,12 +388,12 @@ export class AgentPlane {
         data = parsed as Record<string, unknown>;
       } catch (e) {
         container.crash = `AGENT_CHARACTER_JSON: invalid JSON: ${(e as Error).message}`;
-        return container;
+        return;
       }
       if (typeof data.name !== "string" || !data.name) {
         container.crash =
           "AGENT_CHARACTER_JSON: not a valid ElizaOS character: name: Character name is required";
-        return container;
+        return;
       }
     }
     const name = String(data.name);
@@ -375,7 +407,6 @@ export class AgentPlane {
     const id =
       typeof data.id === "string" && UUID_RE.test(data.id) ? data.id.toLowerCase() : stringToUuid(name);
     container.character = { id, name, bio, plugins: [...plugins] };
-    return container;
   }
 
   /** The model error a chat message runs into, or undefined when the model answers. */
@@ -437,7 +468,7 @@ export class AgentPlane {
           return json(400, { success: false, error: { code: "BAD_REQUEST", message: "Invalid JSON" } });
         }
       }
-      const r = await this.api(c, character, agentRunning, behaviour, method, url, body);
+      const r = await this.api(app, c, character, agentRunning, behaviour, method, url, body);
       if (r) return r;
       return json(404, { success: false, error: { message: "API endpoint not found", code: 404 } });
     }
@@ -450,6 +481,7 @@ export class AgentPlane {
   }
 
   private async api(
+    app: Application,
     c: Container,
     character: Character,
     agentRunning: boolean,
@@ -642,9 +674,10 @@ export class AgentPlane {
       const run = async (): Promise<{ text?: string; error?: string }> => {
         if (behaviour.replyDelayMs) await new Promise((r) => setTimeout(r, behaviour.replyDelayMs));
         const startTime = Date.now();
-        const error = behaviour.failChat
-          ? "Simulated model failure (setAgentBehaviour failChat)"
-          : this.modelError(c, character);
+        const error =
+          behaviour.failChat || this.core.runtime.behaviourOf(c.image).failChat
+            ? "Simulated model failure (failChat)"
+            : this.modelError(c, character);
         const runId = randomUUID();
         c.logs.push({
           id: randomUUID(),
@@ -665,8 +698,11 @@ export class AgentPlane {
           },
           createdAt: new Date(this.core.now()).toISOString(),
         });
-        if (error) return { error };
-        const reply = `pong: ${character.name} is up and answering (simulated ElizaOS 1.7.2).`;
+        if (error) {
+          this.core.runtime.print(app.uuid, `Error      [${character.name}] message failed: ${error}`);
+          return { error };
+        }
+        const reply = `pong: ${character.name} is up and answering (simulated ElizaOS 1.7.2, image ${c.image}).`;
         s.messages.push({
           id: randomUUID(),
           content: reply,

@@ -6,7 +6,7 @@ import { bool, type Ctx, json, message, queryBool } from "./http";
 import type { Application } from "./state";
 import { newUuid } from "./state";
 
-function queueFull(ctx: Ctx, app: Application): boolean {
+export function queueFull(ctx: Ctx, app: Application): boolean {
   const server = ctx.core.store.serverOfDestination(app.destination_id);
   const limit = Number(server?.settings.deployment_queue_limit ?? 25);
   return (
@@ -26,7 +26,11 @@ export const startApp = onAppPeriod((ctx, app) => {
 });
 
 export const stopApp = onAppPeriod((ctx, app) => {
-  ctx.core.stopApplication(app);
+  // docker_cleanup (query or body, default true) prunes old images after the stop.
+  const cleanup = ctx.query.has("docker_cleanup")
+    ? queryBool(ctx.query, "docker_cleanup", true)
+    : bool(ctx.body.docker_cleanup, true);
+  ctx.core.stopApplication(app, cleanup);
   return message(200, "Application stopping request queued.");
 });
 

@@ -5,6 +5,7 @@ import { Backings } from "./backing";
 import { BackupJobs } from "./backup-job";
 import { VirtualClock } from "./clock";
 import type { OpenApiValidator } from "./openapi";
+import { Runtime } from "./runtime";
 import {
   type Application,
   type Database,
@@ -44,10 +45,14 @@ export class Core {
   clock = new VirtualClock();
   readonly rootToken: string;
   /** Called when a deployment (re)starts an application's container (the data plane listens). */
-  onContainerStart?: (app: Application) => void;
+  onContainerStart?: (app: Application, outcome?: DeploymentOutcome) => void;
   /** Database backups (backup-job.ts) and the real processes behind objects (backing.ts). */
   backupJobs = new BackupJobs(this);
   backings = new Backings(this);
+  /** Called when an application's container is removed (stop, delete). */
+  onContainerStop?: (app: Application) => void;
+  /** Images, containers and volumes of the simulated server (runtime.ts). */
+  runtime = new Runtime(this);
 
   constructor(
     public opts: CoreOptions,
@@ -69,6 +74,7 @@ export class Core {
     this.depOutcome.clear();
     this.backupJobs.reset();
     void this.backings.reset();
+    this.runtime.reset();
     this.store = new Store();
     this.store.seed(this.rootToken, this.clock.now(), this.opts.servers);
   }
@@ -117,7 +123,11 @@ export class Core {
   // ---------------------------------------------------------------- timed behaviour
 
   /** Queued delete (notes 4.5.4, P6): the row is marked deleting and stays visible until the job has run. */
-  queueDelete(kind: "application" | "database", row: { uuid: string; _deleting: boolean }): void {
+  queueDelete(
+    kind: "application" | "database",
+    row: { uuid: string; _deleting: boolean },
+    opts: { deleteVolumes?: boolean } = {},
+  ): void {
     row._deleting = true;
     const uuid = row.uuid;
     this.clock.after(this.opts.deleteDelayMs, () => {
@@ -125,6 +135,9 @@ export class Core {
       if (kind === "application") {
         const app = s.applications.find((a) => a.uuid === uuid);
         if (!app) return;
+        // The job stops the containers and, with delete_volumes (default), removes the volumes.
+        this.runtime.applicationDeleted(app, opts.deleteVolumes ?? true);
+        this.onContainerStop?.(app);
         s.applications = s.applications.filter((a) => a !== app);
         s.envs = s.envs.filter(
           (e) => !(e.resourceable_type === "application" && e.resourceable_id === app.id),
@@ -145,17 +158,20 @@ export class Core {
   /** Coolify's queue_application_deployment: skip when one for the same commit is queued/running. */
   queueDeployment(
     app: Application,
-    o: { force: boolean; restartOnly: boolean; isApi: boolean },
+    o: { force: boolean; restartOnly: boolean; isApi: boolean; rollback?: boolean; commit?: string },
   ): { deployment?: Deployment; skipped: boolean } {
     const s = this.store;
-    const commit = String(app.git_commit_sha ?? "HEAD");
-    const dup = s.deployments.some(
-      (d) =>
-        d.application_id === app.id &&
-        d.commit === commit &&
-        d.pull_request_id === 0 &&
-        (d.status === "queued" || d.status === "in_progress"),
-    );
+    const commit = o.commit ?? String(app.git_commit_sha ?? "HEAD");
+    // Rollbacks are never deduplicated (bootstrap/helpers/applications.php:56).
+    const dup =
+      !o.rollback &&
+      s.deployments.some(
+        (d) =>
+          d.application_id === app.id &&
+          d.commit === commit &&
+          d.pull_request_id === 0 &&
+          (d.status === "queued" || d.status === "in_progress"),
+      );
     if (dup) return { skipped: true };
     const server = s.serverOfDestination(app.destination_id);
     const env = s.environments.find((e) => e.id === app.environment_id);
@@ -181,7 +197,7 @@ export class Core {
       deployment_url: `/project/${project?.uuid}/environment/${env?.uuid}/application/${app.uuid}/deployment/${uuid}`,
       destination_id: String(app.destination_id),
       only_this_server: false,
-      rollback: false,
+      rollback: o.rollback ?? false,
       commit_message: null,
       build_server_id: null,
       horizon_job_id: null,
@@ -193,7 +209,11 @@ export class Core {
       updated_at: ts,
     };
     s.deployments.push(dep);
-    const outcome: DeploymentOutcome = s.outcomes.get(app.uuid) ?? s.outcomes.get("*") ?? "success";
+    const outcome: DeploymentOutcome =
+      s.outcomes.get(app.uuid) ??
+      this.runtime.imageOutcome(app, commit, o.rollback ?? false) ??
+      s.outcomes.get("*") ??
+      "success";
     this.depOutcome.set(dep.id, outcome);
     this.pump(dep.server_id);
     return { deployment: dep, skipped: false };
@@ -234,7 +254,9 @@ export class Core {
     }
     dep.status = "in_progress";
     dep.updated_at = this.stamp();
-    this.addLog(dep, `Starting deployment of ${dep.application_name}.`);
+    const app = this.store.applications.find((a) => a.id === dep.application_id);
+    const image = app ? this.runtime.deploymentStarted(dep, app) : dep.application_name;
+    this.addLog(dep, `Starting deployment of ${image} to ${dep.server_name}.`);
     this.clock.after(this.opts.deploymentPhaseMs, () => this.finishDeployment(dep));
   }
 
@@ -261,7 +283,12 @@ export class Core {
         // The container status is reported by a later status check, not by the deployment itself
         // (DESIGN: a finished deployment is not proof). One more phase until healthy/unhealthy.
         live.status = "starting:unknown";
-        this.onContainerStart?.(live);
+        const image = this.runtime.imageOfDeployment(dep);
+        if (image) {
+          this.runtime.imagePresent(dep.server_id, image);
+          this.runtime.startContainer(live, image);
+        }
+        this.onContainerStart?.(live, outcome);
         const healthy = outcome === "unhealthy" ? "running:unhealthy" : "running:healthy";
         // A real process behind the app: its status follows that process.
         const started = this.backings.containerStarting(live);
@@ -294,17 +321,21 @@ export class Core {
     dep.logs = JSON.stringify(entries);
   }
 
-  stopApplication(app: Application): void {
+  /** StopApplication is a queued job: docker stop + rm of the containers, then status exited. */
+  stopApplication(app: Application, dockerCleanup = true): void {
+    const removed = () => {
+      app.status = "exited";
+      this.runtime.removeContainer(app.uuid);
+      this.onContainerStop?.(app);
+      if (dockerCleanup) this.runtime.cleanupImages(app);
+    };
+    // A real process behind the app: exited once that process has stopped.
     const stopping = this.backings.containerStopping(app);
     if (stopping) {
-      void stopping.finally(() => {
-        app.status = "exited";
-      });
+      void stopping.finally(removed);
       return;
     }
-    this.clock.after(this.opts.deploymentPhaseMs, () => {
-      app.status = "exited";
-    });
+    this.clock.after(this.opts.deploymentPhaseMs, removed);
   }
 
   setDatabaseStatusLater(db: Database, status: string): void {
@@ -446,6 +477,9 @@ export class Core {
       s3Storages: strip(s.s3Storages),
       backups: strip(s.backups),
       executions: strip(s.executions),
+      storages: strip([...s.persistentStorages, ...s.fileStorages]),
+      volumes: strip(s.volumes),
+      images: strip(s.images),
       apiEnabled: s.apiEnabled,
       now: this.clock.now(),
     };

@@ -25,6 +25,7 @@ export type {
   DeploymentOutcome,
   Fault,
   FaultMatch,
+  ImageBehaviour,
   RequestLogEntry,
   Simulator,
   SimulatorControl,
@@ -60,7 +61,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const sim = new SimServer(core, (line) => console.error(line));
   // The data plane logs into the same request log (entries marked plane: "agent").
   const plane = new AgentPlane(core, (entry) => sim.st.log.push(entry));
-  core.onContainerStart = (app) => plane.containerStarted(app);
+  core.onContainerStart = (app, outcome) => plane.containerStarted(app, outcome);
+  core.onContainerStop = (app) => plane.containerStopped(app);
   // SNI host -> certificate: the configured ones, then runtime overrides (setTlsCertificate).
   const configuredCerts = new Map<string, SecureContext>();
   for (const [h, pem] of Object.entries(opts.tls?.hosts ?? {}))
@@ -111,6 +113,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     serverFile: (path) => core.store.serverFiles.get(path),
     backDatabase: (uuid, backing) => core.backings.backDatabase(uuid, backing),
     backApplication: (uuid, backing) => core.backings.backApplication(uuid, backing),
+    setImageBehaviour: (image, behaviour) => core.runtime.setImageBehaviour(image, behaviour),
+    setGitHead: (repository, branch, commit) => core.runtime.setGitHead(repository, branch, commit),
+    writeContainerFile: (appUuid, path, content) => core.runtime.writeFile(appUuid, path, content),
+    readContainerFile: (appUuid, path) => core.runtime.readFile(appUuid, path),
     setTlsCertificate(host, pem) {
       if (!opts.tls) throw new Error("setTlsCertificate needs the tls option");
       if (pem) certOverrides.set(host.toLowerCase(), createSecureContext(pem));

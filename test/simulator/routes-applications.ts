@@ -3,9 +3,12 @@
 import { restartApp, startApp, stopApp } from "./application-actions";
 import { createApplication } from "./application-create";
 import { bulkUpsertEnvs, createEnvVar, deleteEnvVar, listEnvs, updateEnvVar } from "./application-envs";
+import { applicationLogs } from "./application-logs";
 import { listApplications, onApp, showApplication } from "./application-lookup";
+import { rollback, rollbackImages } from "./application-rollback";
+import { createStorage, deleteStorage, listStorages, updateStorage } from "./application-storages";
 import { updateApplication } from "./application-update";
-import { message, postOnly, type Route } from "./http";
+import { message, postOnly, queryBool, type Route } from "./http";
 
 // Other route files import these from here.
 export { LIMIT_FIELDS } from "./application-fields";
@@ -63,7 +66,9 @@ export const applicationRoutes: Route[] = [
     ability: "write",
     handler: onApp((ctx, app) => {
       // notes 4.5.4: deletion is a queued job; GET keeps answering until it has run.
-      ctx.core.queueDelete("application", app);
+      ctx.core.queueDelete("application", app, {
+        deleteVolumes: queryBool(ctx.query, "delete_volumes", true),
+      });
       return message(200, "Application deletion request queued.");
     }),
   },
@@ -105,5 +110,45 @@ export const applicationRoutes: Route[] = [
     template: "/applications/{uuid}/envs/{env_uuid}",
     ability: "write",
     handler: deleteEnvVar,
+  },
+
+  // -------------------------------------------------------------------- logs, rollback, storages
+  { method: "GET", template: "/applications/{uuid}/logs", ability: "read", handler: applicationLogs },
+  {
+    method: "GET",
+    template: "/applications/{uuid}/rollback-images",
+    ability: "read",
+    handler: rollbackImages,
+  },
+  {
+    method: "POST",
+    template: "/applications/{uuid}/rollback",
+    ability: "deploy",
+    bodyCheck: true,
+    validate: false,
+    handler: rollback,
+  },
+  { method: "GET", template: "/applications/{uuid}/storages", ability: "read", handler: listStorages },
+  {
+    method: "POST",
+    template: "/applications/{uuid}/storages",
+    ability: "write",
+    bodyCheck: true,
+    validate: false,
+    handler: createStorage,
+  },
+  {
+    method: "PATCH",
+    template: "/applications/{uuid}/storages",
+    ability: "write",
+    bodyCheck: true,
+    validate: false,
+    handler: updateStorage,
+  },
+  {
+    method: "DELETE",
+    template: "/applications/{uuid}/storages/{storage_uuid}",
+    ability: "write",
+    handler: deleteStorage,
   },
 ];

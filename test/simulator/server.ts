@@ -28,6 +28,7 @@ import type {
   BackupOutcome,
   DeploymentOutcome,
   Fault,
+  ImageBehaviour,
   RequestLogEntry,
   TeamRole,
 } from "./types";
@@ -423,6 +424,20 @@ export class SimServer {
         case "POST /_sim/run-scheduled-backups":
           c.runScheduledBackups();
           return json(200, { ok: true });
+        case "POST /_sim/image-behaviour": {
+          const { image, ...behaviour } = body;
+          if (typeof image !== "string" || !image) throw new Error("image is required");
+          c.setImageBehaviour(image, behaviour as ImageBehaviour);
+          return json(200, { ok: true });
+        }
+        case "POST /_sim/git-head":
+          c.setGitHead(String(body.repository), String(body.branch), String(body.commit));
+          return json(200, { ok: true });
+        case "POST /_sim/container-file":
+          c.writeContainerFile(String(body.appUuid), String(body.path), String(body.content ?? ""));
+          return json(200, { ok: true });
+        case "POST /_sim/container-file/read":
+          return json(200, { content: c.readContainerFile(String(body.appUuid), String(body.path)) ?? null });
         case "POST /_sim/clock":
           if (body.speed !== undefined) c.setClockSpeed(Number(body.speed));
           if (body.step !== undefined) c.step(Number(body.step));

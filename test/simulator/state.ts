@@ -136,6 +136,44 @@ export interface BackupExecution extends Row {
   scheduled_database_backup_id: number;
   s3_uploaded: boolean | null;
 }
+/** A persistent storage (LocalPersistentVolume): a docker volume or a bind mount of the app. */
+export interface PersistentStorage extends Row {
+  id: number;
+  uuid: string;
+  /** The docker volume's name: `<app-uuid>-<name>` when created by POST (a PATCH stores it verbatim). */
+  name: string;
+  mount_path: string;
+  host_path: string | null;
+  resource_id: number;
+}
+/** A file storage (LocalFileVolume): a file or directory Coolify writes and mounts. */
+export interface FileStorage extends Row {
+  id: number;
+  uuid: string;
+  fs_path: string;
+  mount_path: string;
+  content: string | null;
+  is_directory: boolean;
+  is_host_file: boolean;
+  resource_id: number;
+}
+/** A docker volume (or a bind-mounted host directory) on a server, with the files in it. */
+export interface Volume extends Row {
+  name: string;
+  server_id: number;
+  /** A host path bound into the container, which `docker volume rm` never removes. */
+  bind: boolean;
+  /** Path inside the volume (no leading slash) -> content. */
+  files: Record<string, string>;
+  created_at: string;
+}
+/** An image present on a server (what `docker images` lists). */
+export interface ImageRow extends Row {
+  server_id: number;
+  repository: string;
+  tag: string;
+  created_at: number;
+}
 
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -196,6 +234,10 @@ export class Store {
   executions: BackupExecution[] = [];
   /** Files on the server's disk (backup dumps), by absolute path. */
   serverFiles = new Map<string, Buffer>();
+  persistentStorages: PersistentStorage[] = [];
+  fileStorages: FileStorage[] = [];
+  volumes: Volume[] = [];
+  images: ImageRow[] = [];
   private nextIds = new Map<string, number>();
 
   nextId(table: string): number {

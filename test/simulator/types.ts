@@ -76,6 +76,20 @@ export interface AgentBehaviour {
   unreachable?: boolean;
 }
 
+/**
+ * How the agent built from one image behaves (setImageBehaviour): what its deployment ends as,
+ * whether its chat works, and what it prints. `image` is `name:tag` as Coolify deploys it (for a
+ * git application the commit sha alone also matches).
+ */
+export interface ImageBehaviour {
+  /** The deployment fails (the image cannot be pulled or built) or ends running:unhealthy. */
+  deployment?: "fail" | "unhealthy";
+  /** Every chat message fails as a model provider failure does. */
+  failChat?: boolean;
+  /** Lines the container prints at start; `${NAME}` is replaced by its env value (a leak to mask). */
+  logLines?: string[];
+}
+
 export interface Simulator {
   url: string;
   apiUrl: string;
@@ -156,6 +170,12 @@ export interface SimulatorState {
   s3Storages: Record<string, unknown>[];
   backups: Record<string, unknown>[];
   executions: Record<string, unknown>[];
+  /** Persistent storages, then file storages, of every application (rows as Coolify keeps them). */
+  storages: Record<string, unknown>[];
+  /** Docker volumes (and bind-mounted host paths) on the servers, with their files. */
+  volumes: Record<string, unknown>[];
+  /** Images present on the servers (repository, tag). */
+  images: Record<string, unknown>[];
   apiEnabled: boolean;
   now: number; // virtual clock, ms
 }
@@ -198,4 +218,16 @@ export interface SimulatorControl {
   backDatabase(databaseUuid: string, backing: DatabaseBacking | null): Promise<void>;
   /** Puts a real process behind an application; null removes it. */
   backApplication(appUuid: string, backing: ApplicationBacking | null): void;
+  /** How the agent deployed from `image` behaves (see ImageBehaviour); `{}` restores. */
+  setImageBehaviour(image: string, behaviour: ImageBehaviour): void;
+  /** Move a git branch: the next deployment of an application on it builds `commit`. */
+  setGitHead(repository: string, branch: string, commit: string): void;
+  /**
+   * Write a file in an application's running container, as `docker exec` would: under a mounted
+   * volume it lands in the volume (kept across redeploys), elsewhere in the container's own layer
+   * (gone with the container). Throws when no container runs.
+   */
+  writeContainerFile(appUuid: string, path: string, content: string): void;
+  /** A file as the application's running container sees it; undefined when absent or not running. */
+  readContainerFile(appUuid: string, path: string): string | undefined;
 }

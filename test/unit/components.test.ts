@@ -162,6 +162,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       return { ...inputs, deploymentUuid: `deploy-${name}`, status: "finished" };
     case T("RandomSecret"):
       return { ...inputs, value: `random-${name}-value` };
+    case T("PersistentStorage"):
+      return { ...inputs, uuid: `uuid-${name}`, volumeName: `${inputs.applicationUuid}-${inputs.name}` };
     case T("PostgresDatabase"):
       return {
         ...inputs,
@@ -274,6 +276,7 @@ describe("ElizaAgent with an image source and a domain (the dev stack's server-b
       "Application bod-app",
       "Deployment bod-deployment",
       "EnvVars bod-env",
+      "PersistentStorage bod-data",
       "RandomSecret bod-api-token",
       "RandomSecret bod-secret-salt",
       "TlsDomain bod-tls",
@@ -478,6 +481,11 @@ describe("ElizaAgent sources", () => {
       image: `ghcr.io/acme/eliza-agent@${DIGEST}`,
     });
     expect(only(children, T("Deployment")).inputs.triggers).toMatchObject({ image: ref });
+    // As Coolify stores a digest: the name ends in @sha256 and the hex is the tag.
+    expect(only(children, T("Deployment")).inputs.image).toEqual({
+      name: "ghcr.io/acme/eliza-agent@sha256",
+      tag: DIGEST.replace("sha256:", ""),
+    });
   });
 
   it("builds a `build` source with docker and runs the pushed image by digest", async () => {
@@ -646,5 +654,76 @@ describe("placement on a listed server", () => {
       destinationUuid: "dest-edge",
       serverName: "edge",
     });
+  });
+});
+
+describe("ElizaAgent lifecycle: storage, rollback, running", () => {
+  it("mounts a persistent storage at the data directory, deleted with the application, redeploying on it", async () => {
+    const { children } = await buildAgent("kept-data", devAgent({}));
+    const storage = only(children, T("PersistentStorage"));
+    expect(storage.inputs).toMatchObject({
+      applicationUuid: "uuid-kept-data-app",
+      name: "eliza-data",
+      mountPath: "/app/agent/.eliza",
+    });
+    expect(storage.deletedWith).toMatch(/coolify:Application::kept-data-app$/);
+    const deployment = only(children, T("Deployment"));
+    expect(deployment.dependencies.some((d) => d.endsWith("::kept-data-data"))).toBe(true);
+    expect(deployment.inputs.triggers).toMatchObject({
+      storage: "uuid-kept-data-app-eliza-data:/app/agent/.eliza",
+    });
+    const env = only(children, T("EnvVars")).inputs.variables as Record<string, string>;
+    expect(env.ELIZA_DATA_DIR).toBe("/app/agent/.eliza");
+  });
+
+  it("gives the deployment its image, the smoke test, and the secret values to mask, as secrets", async () => {
+    const { children } = await buildAgent("masked", devAgent({}));
+    const deployment = only(children, T("Deployment"));
+    expect(deployment.inputs).toMatchObject({
+      running: true,
+      rollback: false,
+      image: { name: "ghcr.io/eliza-coolify/eliza-agent", tag: "0.1.0" },
+      smokeTest: {
+        url: "https://bod.staging.example.com",
+        agentName: "Server Bod",
+        connectTo: "127.0.0.1:8443",
+      },
+      smokeTestToken: "random-masked-api-token-value",
+    });
+    const wire = deployment.wire as Record<string, unknown>;
+    expect(isSecretWire(wire.smokeTestToken)).toBe(true);
+    expect(isSecretWire(wire.maskValues)).toBe(true);
+    expect((deployment.inputs.maskValues as string[]).sort()).toEqual(
+      [SLIM_URL, MODEL_KEY, "random-masked-api-token-value", "random-masked-secret-salt-value"].sort(),
+    );
+  });
+
+  it("rolls back by default in production, and as each agent or the stack says", async () => {
+    const prod = stackConfig("prod").agents[0] as AgentConfig;
+    expect(prod.rollback).toBe(true);
+    const { children } = await buildAgent("prodbod", prod);
+    expect(only(children, T("Deployment")).inputs.rollback).toBe(true);
+    const own = await buildAgent("own", devAgent({ rollback: true }));
+    expect(only(own.children, T("Deployment")).inputs.rollback).toBe(true);
+    const git = await buildAgent(
+      "gitroll",
+      devAgent({ source: { type: "git", repository: "https://github.com/acme/eliza-agent" } }),
+    );
+    // Git sources roll back by commit: no image to set.
+    expect(only(git.children, T("Deployment")).inputs.image).toBeUndefined();
+  });
+
+  it("stopped: the deployment is told so, no TLS check and no smoke test, and a warning says what waits", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
+    const { children } = await buildAgent("stopped", devAgent({ running: false }));
+    expect(only(children, T("Deployment")).inputs.running).toBe(false);
+    const types = children.map((c) => c.type);
+    expect(types).not.toContain(T("AgentSmokeTest"));
+    expect(types).not.toContain("eliza-coolify:index:TlsDomain");
+    expect(types).toContain(T("PersistentStorage"));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining("agent server-bod is stopped (running: false)"),
+      expect.anything(),
+    );
   });
 });

@@ -23,6 +23,7 @@ describe("Pulumi.yaml config schema", () => {
       "protect",
       "protectDatabase",
       "backups",
+      "rollback",
       ...SECRET_KEYS,
     ];
     expect(declared.sort()).toEqual(KNOWN_KEYS.filter((k) => !undeclared.includes(k)).sort());

@@ -12,6 +12,7 @@ export * from "./resources/database-backup";
 export * from "./resources/database-restart";
 export * from "./resources/deployment";
 export * from "./resources/env-vars";
+export * from "./resources/persistent-storage";
 export * from "./resources/postgres-database";
 export * from "./resources/project";
 export * from "./resources/random-secret";

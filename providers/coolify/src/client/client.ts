@@ -4,6 +4,7 @@
 
 import type { EnvVarInput } from "./endpoints/application-envs";
 import * as applicationEnvs from "./endpoints/application-envs";
+import * as applicationLifecycle from "./endpoints/application-lifecycle";
 import type { ApplicationKind } from "./endpoints/applications";
 import * as applications from "./endpoints/applications";
 import type { BackupBody } from "./endpoints/backups";
@@ -15,6 +16,7 @@ import * as projects from "./endpoints/projects";
 import type { S3StorageBody } from "./endpoints/s3-storages";
 import * as s3Storages from "./endpoints/s3-storages";
 import * as servers from "./endpoints/servers";
+import * as storages from "./endpoints/storages";
 import { type GoneKind, waitUntilGone } from "./endpoints/wait-until-gone";
 import type { HttpMethod } from "./retry";
 import { type ClientOptions, type RequestOptions, Transport } from "./transport";
@@ -139,8 +141,8 @@ export class CoolifyClient {
     return applications.restartApplication(this.transport, uuid);
   }
 
-  stopApplication(uuid: string) {
-    return applications.stopApplication(this.transport, uuid);
+  stopApplication(uuid: string, opts: { dockerCleanup?: boolean } = {}) {
+    return applications.stopApplication(this.transport, uuid, opts);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -256,6 +258,40 @@ export class CoolifyClient {
 
   listBackupExecutions(dbUuid: string, backupUuid: string) {
     return backups.listBackupExecutions(this.transport, dbUuid, backupUuid);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // logs and rollback (endpoints/application-lifecycle.ts)
+
+  getApplicationLogs(appUuid: string, lines: number) {
+    return applicationLifecycle.getApplicationLogs(this.transport, appUuid, lines);
+  }
+
+  rollbackApplication(appUuid: string, commit: string) {
+    return applicationLifecycle.rollbackApplication(this.transport, appUuid, commit);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // persistent storages (endpoints/storages.ts)
+
+  listPersistentStorages(appUuid: string) {
+    return storages.listPersistentStorages(this.transport, appUuid);
+  }
+
+  createPersistentStorage(appUuid: string, b: { name: string; mountPath: string; hostPath?: string }) {
+    return storages.createPersistentStorage(this.transport, appUuid, b);
+  }
+
+  updatePersistentStorage(
+    appUuid: string,
+    storageUuid: string,
+    b: { mountPath?: string; hostPath?: string | null },
+  ) {
+    return storages.updatePersistentStorage(this.transport, appUuid, storageUuid, b);
+  }
+
+  deleteStorage(appUuid: string, storageUuid: string) {
+    return storages.deleteStorage(this.transport, appUuid, storageUuid);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -257,3 +257,30 @@ export const BackupExecutionsSchema = z.looseObject({
     }),
   ),
 });
+
+/** A persistent storage (LocalPersistentVolume) as Coolify 4.3.11 returns it, raw model. */
+export const PersistentStorageSchema = z.looseObject({
+  uuid: str,
+  /** The docker volume's name: `<app-uuid>-<name>` when created through the API. */
+  name: str,
+  mount_path: str,
+  host_path: optStr,
+  /** Absent from the create answer (database defaults are not loaded). */
+  is_preview_suffix_enabled: optFlag,
+});
+export type PersistentStorage = z.infer<typeof PersistentStorageSchema>;
+
+/** GET /applications/{uuid}/storages. */
+export const ApplicationStoragesSchema = z.looseObject({
+  persistent_storages: z.array(PersistentStorageSchema),
+  file_storages: z.array(z.looseObject({ uuid: str, mount_path: str })),
+});
+
+/** GET /applications/{uuid}/logs: the container's last lines, stdout and stderr merged. */
+export const ApplicationLogsSchema = z.looseObject({ logs: z.string() });
+
+/** POST /applications/{uuid}/rollback. */
+export const RollbackResponseSchema = z.looseObject({
+  message: z.string().optional(),
+  deployment_uuid: optStr,
+});

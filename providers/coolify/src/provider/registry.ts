@@ -6,6 +6,7 @@ import { databaseBackupImpl } from "../resources/database-backup";
 import { databaseRestartImpl } from "../resources/database-restart";
 import { deploymentImpl } from "../resources/deployment";
 import { envVarsImpl } from "../resources/env-vars";
+import { persistentStorageImpl } from "../resources/persistent-storage";
 import { postgresDatabaseImpl } from "../resources/postgres-database";
 import { projectImpl } from "../resources/project";
 import { randomSecretImpl } from "../resources/random-secret";
@@ -34,6 +35,7 @@ const implementations: Record<string, ResourceImpl> = {
   DatabaseBackup: databaseBackupImpl,
   BackupBeforeChange: backupBeforeChangeImpl,
   DatabaseRestart: databaseRestartImpl,
+  PersistentStorage: persistentStorageImpl,
 };
 
 /**
@@ -65,6 +67,7 @@ const COOLIFY_BACKED = new Set([
   "DatabaseBackup",
   "BackupBeforeChange",
   "DatabaseRestart",
+  "PersistentStorage",
 ]);
 
 /**

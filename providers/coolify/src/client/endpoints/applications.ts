@@ -85,6 +85,16 @@ export async function restartApplication(
   return { deploymentUuid: r.deployment_uuid ?? null };
 }
 
-export async function stopApplication(t: Transport, uuid: string): Promise<void> {
-  await t.request("POST", `/applications/${seg(uuid)}/stop`);
+/**
+ * Queues the stop (the status turns "exited" once the job ran). Coolify prunes the server's old
+ * images after a stop unless docker_cleanup is false, which also shrinks what a rollback finds.
+ */
+export async function stopApplication(
+  t: Transport,
+  uuid: string,
+  opts: { dockerCleanup?: boolean } = {},
+): Promise<void> {
+  await t.request("POST", `/applications/${seg(uuid)}/stop`, {
+    query: { docker_cleanup: opts.dockerCleanup },
+  });
 }
