@@ -13,7 +13,8 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { AGENT_BASE_ENV } from "../components/agent-env";
 import { resetSharedRateLimiters } from "../providers/coolify/src/client/rate-limiter";
-import { forgetChecks } from "../providers/coolify/src/provider/context";
+import { forgetChecks, forgetClients } from "../providers/coolify/src/provider/context";
+import { forgetQueuedDeletes } from "../providers/coolify/src/provider/lookup";
 import { setProviderClock } from "../providers/coolify/src/provider/poll";
 import { implementationOf } from "../providers/coolify/src/provider/registry";
 import type { Props } from "../providers/coolify/src/provider/types";
@@ -43,15 +44,40 @@ export interface PhaseResult {
   byRequest: Record<string, number>;
   /** Most requests Coolify saw in any 60 s (virtual) window. */
   maxPerMinute: number;
+  /**
+   * Requests that only wait (isPoll): GETs of one deployment, application or database, of the
+   * environment while a project waits for its children, and a project DELETE refused with "has
+   * resources". The rest is what the work needs at least.
+   */
+  polls: number;
 }
 
 export interface FleetResult {
   options: Required<FleetOptions>;
-  up: PhaseResult & { rateBoundSeconds: number; queueBoundSeconds: number };
-  destroy: PhaseResult & { rateBoundSeconds: number; deleteBoundSeconds: number; leftOver: number };
+  /**
+   * Bounds: rateBoundSeconds counts the run's own requests at 200/min, minimalRateBoundSeconds
+   * only those that are not polls (so cutting polls shows as a smaller ratio, not a smaller bound).
+   */
+  up: PhaseResult & { rateBoundSeconds: number; minimalRateBoundSeconds: number; queueBoundSeconds: number };
+  destroy: PhaseResult & {
+    rateBoundSeconds: number;
+    minimalRateBoundSeconds: number;
+    deleteBoundSeconds: number;
+    leftOver: number;
+  };
 }
 
 const COOLIFY_LIMIT_PER_MINUTE = 200;
+
+/** A request that only waits for Coolify (see PhaseResult.polls). */
+export function isPoll(e: { method: string; path: string; status: number }): boolean {
+  const k = shortPath(e.method, e.path);
+  if (e.method === "DELETE") return k === "DELETE /projects/{id}" && e.status === 400;
+  return (
+    e.method === "GET" &&
+    /^GET \/(deployments|applications|databases)\/\{id\}$|^GET \/projects\/\{id\}\/[^/]+$/.test(k)
+  );
+}
 const BUILDS_PER_SERVER = 2;
 
 const shortPath = (method: string, path: string) =>
@@ -186,15 +212,22 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
       skipped: run.skipped.length,
       byRequest,
       maxPerMinute: maxInWindow(arrivals, 60_000),
+      polls: log.filter(isPoll).length,
     };
   };
 
   try {
     forgetChecks(); // a pulumi up runs a provider process of its own
+    forgetQueuedDeletes();
     const up = await phase(graph.map((g) => ({ ...g, run: () => create(g.key) })));
     const deploymentSeconds = (2 * o.phaseMs) / 1000;
 
-    forgetChecks(); // and so does pulumi destroy
+    // And so does pulumi destroy: its own preflight, queued deletes and rate budget (a new bucket:
+    // Coolify's own window carries on from the up, so a destroy run right after it is tested
+    // against what the up left of Coolify's limit).
+    forgetClients();
+    forgetQueuedDeletes();
+    resetSharedRateLimiters();
     // EnvVars are deletedWith their application (components/agent.ts): the engine skips them.
     const destroyOne = async (key: string) => {
       const m = made.get(key);
@@ -209,11 +242,13 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
       up: {
         ...up,
         rateBoundSeconds: (up.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,
+        minimalRateBoundSeconds: ((up.requests - up.polls) / COOLIFY_LIMIT_PER_MINUTE) * 60,
         queueBoundSeconds: Math.ceil(o.agents / BUILDS_PER_SERVER) * deploymentSeconds,
       },
       destroy: {
         ...down,
         rateBoundSeconds: (down.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,
+        minimalRateBoundSeconds: ((down.requests - down.polls) / COOLIFY_LIMIT_PER_MINUTE) * 60,
         // Each delete job takes deleteDelay; the project goes only after its children are gone.
         deleteBoundSeconds: o.deleteDelayMs / 1000,
         leftOver,

@@ -5,7 +5,7 @@ import type { Application as ApiApplication } from "../client/schemas";
 import { coolifyClient } from "../provider/context";
 import { domainProblem, joinDomains, normaliseDomain, parseFqdn } from "../provider/domains";
 import { canonicalJson, changedKeys, checkWith, hasUnknowns, replacedKeys } from "../provider/inputs";
-import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
+import { deleteQueued, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
 import {
   decodeLabels,
@@ -432,7 +432,7 @@ export const applicationImpl: ResourceImpl = {
   },
 
   async delete(id) {
-    await deleteAndWait("application", id);
+    await deleteQueued("application", id);
   },
 };
 
