@@ -121,6 +121,10 @@ export async function openLocalStack(opts: {
   simulator?: Omit<SimulatorOptions, "tls" | "port">;
   /** A token with just these abilities instead of the root token. */
   abilities?: Ability[];
+  /** Where the state goes (PULUMI_BACKEND_URL); default a new file:// directory. */
+  backendUrl?: string;
+  /** More environment for every pulumi command (e.g. PGPASSWORD for a PostgreSQL backend). */
+  env?: Record<string, string>;
 }): Promise<LocalStack> {
   const certs = makeCertificates(stackDomains(opts.stackName));
   const sim = await startSimulator({
@@ -139,7 +143,7 @@ export async function openLocalStack(opts: {
       pulumiHome: home,
       pulumiCommand: await PulumiCommand.get({ root: join(repoRoot, ".tools") }),
       envVars: {
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_BACKEND_URL: opts.backendUrl ?? `file://${stateDir}`,
         PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
@@ -148,6 +152,7 @@ export async function openLocalStack(opts: {
         COOLIFY_URL: sim.url,
         COOLIFY_TOKEN: token,
         ELIZA_COOLIFY_POLL_SCALE: String(opts.pollScale ?? 0.01),
+        ...opts.env,
       },
     },
   );
