@@ -40,6 +40,8 @@ export interface CliOperationResult {
   /** Resources the engine reported by kind of change (create, same, delete, ...). */
   changes: Record<string, number>;
   peakRssMiB: Partial<Record<Role, number>>;
+  /** CPU seconds of each part (utime + stime from /proc). */
+  cpuSeconds: Partial<Record<Role, number>>;
   /** Coolify objects left after the operation (destroy). */
   leftOver?: number;
 }
@@ -113,7 +115,7 @@ export async function fleetCli(opts: FleetCliOptions): Promise<FleetCliResult> {
       changes = await fn();
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      const peakRssMiB = sampler.stop();
+      const { peakRssMiB, cpuSeconds } = sampler.stop();
       const log = t.sim.control.requestLog().filter((e) => e.plane !== "agent");
       const byRequest: Record<string, number> = {};
       for (const e of log) {
@@ -132,6 +134,7 @@ export async function fleetCli(opts: FleetCliOptions): Promise<FleetCliResult> {
         byRequest,
         changes,
         peakRssMiB,
+        cpuSeconds,
       };
       process.stderr.write(`fleet-cli ${op}: ${seconds.toFixed(1)} s, ${log.length} requests\n`);
     }

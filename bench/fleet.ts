@@ -55,6 +55,12 @@ export interface PhaseResult {
 export interface FleetResult {
   options: Required<FleetOptions>;
   /**
+   * A no-change preview in-process: Coolify requests (the provider's checks need none), resources
+   * whose diff said changed (none expected), and per resource type the calls of check + diff and
+   * the time they took (the provider's own work, without the engine and gRPC).
+   */
+  preview: { requests: number; changed: number; timing: Record<string, { calls: number; ms: number }> };
+  /**
    * Bounds: rateBoundSeconds counts the run's own requests at 200/min, minimalRateBoundSeconds
    * only those that are not polls (so cutting polls shows as a smaller ratio, not a smaller bound).
    */
@@ -184,6 +190,29 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     graph.push({ key: dep, deps: [app, env] });
   }
 
+  // A no-change preview as the provider process sees it: per resource, check (old inputs, the
+  // same new ones) then diff against the outputs. Requests and the provider's own time per call.
+  const noChangePreview = async () => {
+    forgetChecks(); // its own provider process: the preflight is its one request
+    sim.control.clearRequestLog();
+    const timing: Record<string, { calls: number; ms: number }> = {};
+    let changed = 0;
+    for (const g of graph) {
+      const m = made.get(g.key) as Made;
+      const type = types[g.key] as string;
+      const impl = implementationOf(type);
+      const t0 = performance.now();
+      const checked = await impl.check(m.outs, (inputsOf[g.key] as () => Props)());
+      const d = await impl.diff(m.id, m.outs, checked.inputs);
+      const ms = performance.now() - t0;
+      if (d.changes) changed++;
+      const s = timing[type] ?? { calls: 0, ms: 0 };
+      timing[type] = { calls: s.calls + 1, ms: s.ms + ms };
+    }
+    const requests = sim.control.requestLog().filter((e) => e.plane !== "agent").length;
+    return { requests, changed, timing };
+  };
+
   const create = async (key: string) => {
     const impl = implementationOf(types[key] as string);
     const checked = await impl.check({}, (inputsOf[key] as () => Props)());
@@ -220,6 +249,7 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     forgetChecks(); // a pulumi up runs a provider process of its own
     forgetQueuedDeletes();
     const up = await phase(graph.map((g) => ({ ...g, run: () => create(g.key) })));
+    const preview = await onVirtualTime(clock, noChangePreview());
     const deploymentSeconds = (2 * o.phaseMs) / 1000;
 
     // And so does pulumi destroy: its own preflight, queued deletes and rate budget (a new bucket:
@@ -239,6 +269,7 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     const leftOver = state.projects.length + state.applications.length + state.databases.length;
     return {
       options: o,
+      preview,
       up: {
         ...up,
         rateBoundSeconds: (up.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { openLocalStack } from "../scripts/demo/local-stack";
 import { fleetStackFile } from "./fleet-cli";
+import { ProcessTreeSampler, ROLES } from "./proc-sampler";
 import { table } from "./report";
 
 interface CpuProfile {
@@ -83,11 +84,20 @@ async function main(): Promise<void> {
     if (up.summary.result !== "succeeded") throw new Error(`up: ${up.summary.result}`);
     const env = (t.stack.workspace as LocalWorkspace).envVars;
     env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
+    const sampler = new ProcessTreeSampler();
+    sampler.start();
     const started = performance.now();
     await t.stack.preview({ onOutput: t.onOutput });
     const seconds = (performance.now() - started) / 1000;
+    const used = sampler.stop();
     delete env.NODE_OPTIONS;
-    process.stdout.write(`# No-change preview of ${agents} agents, profiled: ${seconds.toFixed(1)} s\n`);
+    process.stdout.write(`# No-change preview of ${agents} agents, profiled: ${seconds.toFixed(1)} s\n\n`);
+    process.stdout.write(
+      `${table(
+        ["Process", "CPU s", "peak RSS MiB"],
+        ROLES.map((r) => [r, used.cpuSeconds[r] ?? "-", used.peakRssMiB[r] ?? "-"]),
+      )}\n`,
+    );
     for (const f of readdirSync(dir).filter((n) => n.endsWith(".cpuprofile"))) {
       const profile = JSON.parse(readFileSync(join(dir, f), "utf8")) as CpuProfile;
       const urls = profile.nodes.map((n) => n.callFrame.url).join(" ");

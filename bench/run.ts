@@ -3,6 +3,8 @@
 //
 //   npx tsx bench/run.ts [--only api,e2e,limiter,fleet] [--runs 3] [--speedup 20] [--json FILE]
 //                        [--agents 100] [--parallel 8,16,32]
+//   npx tsx bench/run.ts --only fleet-cli [--agents 100] [--parallel 32] [--budget 200]
+//     (opt-in, not in the default set: the fleet through the real pulumi CLI in real time, minutes)
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -10,6 +12,13 @@ import { closeAgents } from "../providers/coolify/src/client/client";
 import { followUps, referenceWork } from "./api-economy";
 import { type E2eRun, e2eRun, OPERATIONS } from "./e2e";
 import { type FleetResult, fleet } from "./fleet";
+import {
+  CLI_OPERATIONS,
+  type CliOperation,
+  type CliOperationResult,
+  FLEET_CLI_LIMITS,
+  fleetCli,
+} from "./fleet-cli";
 import { burst } from "./limiter";
 import { seconds, stats, table, tally } from "./report";
 
@@ -366,6 +375,88 @@ async function fleetScenario(): Promise<void> {
   }
 }
 
+async function fleetCliScenario(): Promise<void> {
+  const budget = Number(arg("budget", "200"));
+  const p = Number(arg("parallel", "32").split(",")[0]);
+  print();
+  print(
+    `## 5. A fleet of ${agents} agents through the real pulumi CLI (--parallel ${p}, client budget ${budget}/min)`,
+  );
+  print();
+  print(
+    "The stack's program (dist/index.js) with the dev stack's settings and N image agents with domains, on the " +
+      "simulator with Coolify's limits: 200 requests/min per token, 2 deployments at a time per server and one " +
+      "per application, deployments of 2 s (healthy 1 s later), delete jobs of 10 s. **Clock: the machine's** " +
+      "(real time; the provider polls on its real schedule), so the figures include the CLI, the language " +
+      "host, the program and the provider process on this shared machine. Memory: peak RSS (VmHWM) of each " +
+      "process; CPU: its utime + stime, both from /proc.",
+  );
+  const r = await fleetCli({ agents, budgetPerMinute: budget, parallel: p });
+  results.fleetCli = r;
+  const { coolifyPerMinute, buildsPerServer, deploymentSeconds, deleteJobSeconds } = FLEET_CLI_LIMITS;
+  const boundOf = (op: CliOperation, o: CliOperationResult) => {
+    const rate = (o.requests / coolifyPerMinute) * 60;
+    const minimal = ((o.requests - o.polls) / coolifyPerMinute) * 60;
+    const floor =
+      op === "up"
+        ? Math.ceil(agents / buildsPerServer) * deploymentSeconds
+        : op === "destroy"
+          ? deleteJobSeconds
+          : 0;
+    return { bound: Math.max(rate, floor), minimal: Math.max(minimal, floor) };
+  };
+  print();
+  print(
+    table(
+      [
+        "Operation",
+        "Real s",
+        "Bound s",
+        "× bound",
+        "× minimal bound",
+        "Requests (polls)",
+        "Max in any 60 s",
+        "429s",
+        "Changes",
+        "Peak RSS MiB: CLI / program / provider",
+        "CPU s: CLI / program / provider",
+      ],
+      CLI_OPERATIONS.flatMap((op) => {
+        const o = r.ops[op];
+        if (!o) return [];
+        const b = boundOf(op, o);
+        const three = (m: Partial<Record<string, number>>) =>
+          [m.cli, m.program, m.provider].map((x) => (x === undefined ? "-" : x.toFixed(0))).join(" / ");
+        return [
+          [
+            op,
+            o.seconds.toFixed(1),
+            b.bound > 0.5 ? b.bound.toFixed(1) : "-",
+            b.bound > 0.5 ? (o.seconds / b.bound).toFixed(2) : "-",
+            b.minimal > 0.5 ? (o.seconds / b.minimal).toFixed(2) : "-",
+            `${o.requests} (${o.polls})`,
+            o.maxPerMinute,
+            o.refused429,
+            Object.entries(o.changes)
+              .map(([k, n]) => `${n} ${k}`)
+              .join(", "),
+            three(o.peakRssMiB),
+            three(o.cpuSeconds),
+          ],
+        ];
+      }),
+    ),
+  );
+  print();
+  print(
+    `State after up: ${r.resources} resources, ${(r.stateFileBytes / 1e6).toFixed(1)} MB. ` +
+      `Left in Coolify after destroy: ${r.ops.destroy?.leftOver ?? "not run"}. ` +
+      `No-change preview requests: ${Object.entries(r.ops["preview (no-op)"]?.byRequest ?? {})
+        .map(([k, n]) => `${n}× ${k}`)
+        .join(", ")}.`,
+  );
+}
+
 async function main(): Promise<void> {
   print(`# eliza-coolify benchmarks: ${machine()}`);
   print();
@@ -373,6 +464,7 @@ async function main(): Promise<void> {
   if (only.has("e2e")) await endToEnd();
   if (only.has("limiter")) await limiter();
   if (only.has("fleet")) await fleetScenario();
+  if (only.has("fleet-cli")) await fleetCliScenario();
   if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   await closeAgents();
 }
