@@ -106,8 +106,8 @@ const queuedDeletes = new Map<string, { kind: "application" | "database"; gone?:
 /**
  * Deletes an application or database: returns once Coolify has queued the job, without polling
  * each object to its end. What needs the object really gone waits for it instead: its project's
- * delete (which Coolify refuses with "has resources" until every child is gone, and which
- * retries: one request for all the children), and a create in this run that could otherwise
+ * delete (which Coolify refuses with "has resources" until every child is gone: it looks at the
+ * environment until it is empty, one request a look for all the children), and a create in this run that could otherwise
  * take a queued object for its own or collide with its domain (waitForQueuedDeletes). So a
  * destroy of many agents does not hold one of the engine's parallel slots per agent for the
  * length of Coolify's job.
@@ -134,9 +134,15 @@ export async function waitForQueuedDeletes(kind: "application" | "database"): Pr
     if (q.kind !== kind) continue;
     q.gone ??= coolifyClient()
       .waitUntilGone(kind, id)
-      .then(() => {
-        queuedDeletes.delete(id);
-      });
+      .then(
+        () => {
+          queuedDeletes.delete(id);
+        },
+        (e: unknown) => {
+          q.gone = undefined; // a later create asks again rather than failing on a stale error
+          throw e;
+        },
+      );
     waits.push(q.gone);
   }
   await Promise.all(waits);
