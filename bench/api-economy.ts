@@ -9,6 +9,7 @@
 // the poll scale does not touch, so only real time gives the real number of delete polls.
 
 import { forgetChecks } from "../providers/coolify/src/provider/context";
+import { forgetQueuedDeletes } from "../providers/coolify/src/provider/lookup";
 import { implementationOf } from "../providers/coolify/src/provider/registry";
 import type { Props, ResourceImpl } from "../providers/coolify/src/provider/types";
 import { type Simulator, startSimulator } from "../test/simulator";
@@ -86,16 +87,23 @@ class Recorder {
 /**
  * Splits a resource operation's requests into work and waiting. While a Deployment waits every
  * GET is a poll; after a DELETE, GETs of the deleted object's own path are waiting for Coolify's
- * queued delete job. Everything else is a request.
+ * queued delete job, and so are a project's refused DELETEs ("has resources") and the GETs of
+ * its environment while it waits for its children's jobs. Everything else is a request.
  */
 function classify(entries: LogEntry[], kind: "deployment" | "database" | "other"): Counted {
   const all = entries.map(plainPath);
   const deleted = new Set(entries.filter((e) => e.method === "DELETE").map((e) => e.path.split("?")[0]));
   // A new database is waited on until healthy: GETs of one database are polls.
   const waitsOnDatabase = (path: string) => kind === "database" && /^\/api\/v1\/databases\/[^/]+$/.test(path);
+  const projectWait = (path: string) =>
+    [...deleted].some((d) => d?.startsWith("/api/v1/projects/") && path.startsWith(`${d}/`));
   const isPoll = (e: LogEntry) => {
     const path = e.path.split("?")[0] as string;
-    return e.method === "GET" && (kind === "deployment" || deleted.has(path) || waitsOnDatabase(path));
+    if (e.method === "DELETE") return e.status === 400 && path.startsWith("/api/v1/projects/");
+    return (
+      e.method === "GET" &&
+      (kind === "deployment" || deleted.has(path) || waitsOnDatabase(path) || projectWait(path))
+    );
   };
   return {
     all,
@@ -220,6 +228,7 @@ export async function referenceWork(opts: {
   const sim = await startSim(opts.phaseSeconds * 1000, 10_000);
   sim.control.setClockSpeed(opts.speedup);
   pointSimulator(sim, opts.speedup);
+  forgetQueuedDeletes(); // a new provider process, as a new pulumi command runs
   const rec = new Recorder(sim);
   const serverUuid = opts.declareServer ? String(sim.control.state().servers[0]?.uuid) : undefined;
   const stack: Partial<Stack> = {};

@@ -14,7 +14,8 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { AGENT_BASE_ENV } from "../components/agent-env";
 import { rendezvousServer } from "../lib/config/placement";
 import { resetSharedRateLimiters } from "../providers/coolify/src/client/rate-limiter";
-import { forgetChecks } from "../providers/coolify/src/provider/context";
+import { forgetChecks, forgetClients } from "../providers/coolify/src/provider/context";
+import { forgetQueuedDeletes } from "../providers/coolify/src/provider/lookup";
 import { setProviderClock } from "../providers/coolify/src/provider/poll";
 import { implementationOf } from "../providers/coolify/src/provider/registry";
 import type { Props } from "../providers/coolify/src/provider/types";
@@ -49,22 +50,54 @@ export interface PhaseResult {
   byRequest: Record<string, number>;
   /** Most requests Coolify saw in any 60 s (virtual) window. */
   maxPerMinute: number;
+  /**
+   * Requests that only wait (isPoll): GETs of one deployment, application or database, of the
+   * environment while a project waits for its children, and a project DELETE refused with "has
+   * resources". The rest is what the work needs at least.
+   */
+  polls: number;
 }
 
 export interface FleetResult {
   options: Required<FleetOptions>;
+  /**
+   * A no-change preview in-process: Coolify requests (the provider's checks need none), resources
+   * whose diff said changed (none expected), and per resource type the calls of check + diff and
+   * the time they took (the provider's own work, without the engine and gRPC).
+   */
+  preview: { requests: number; changed: number; timing: Record<string, { calls: number; ms: number }> };
+  /**
+   * Bounds: rateBoundSeconds counts the run's own requests at 200/min, minimalRateBoundSeconds
+   * only those that are not polls (so cutting polls shows as a smaller ratio, not a smaller bound).
+   */
   up: PhaseResult & {
     rateBoundSeconds: number;
+    minimalRateBoundSeconds: number;
     /** ceil(agents / (2 * servers)) build rounds: the agents spread evenly. */
     queueBoundSeconds: number;
     /** The agents on the busiest server, and its ceil(n / 2) build rounds. */
     mostOnOneServer: number;
     spreadBoundSeconds: number;
   };
-  destroy: PhaseResult & { rateBoundSeconds: number; deleteBoundSeconds: number; leftOver: number };
+  destroy: PhaseResult & {
+    rateBoundSeconds: number;
+    minimalRateBoundSeconds: number;
+    deleteBoundSeconds: number;
+    leftOver: number;
+  };
 }
 
 const COOLIFY_LIMIT_PER_MINUTE = 200;
+
+/** A request that only waits for Coolify (see PhaseResult.polls). */
+export function isPoll(e: { method: string; path: string; status: number }): boolean {
+  const k = shortPath(e.method, e.path);
+  if (e.method === "DELETE") return k === "DELETE /projects/{id}" && e.status === 400;
+  return (
+    e.method === "GET" &&
+    /^GET \/(deployments|applications|databases)\/\{id\}$|^GET \/projects\/\{id\}\/[^/]+$/.test(k)
+  );
+}
 const BUILDS_PER_SERVER = 2;
 
 const shortPath = (method: string, path: string) =>
@@ -182,6 +215,29 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     graph.push({ key: dep, deps: [app, env] });
   }
 
+  // A no-change preview as the provider process sees it: per resource, check (old inputs, the
+  // same new ones) then diff against the outputs. Requests and the provider's own time per call.
+  const noChangePreview = async () => {
+    forgetChecks(); // its own provider process: the preflight is its one request
+    sim.control.clearRequestLog();
+    const timing: Record<string, { calls: number; ms: number }> = {};
+    let changed = 0;
+    for (const g of graph) {
+      const m = made.get(g.key) as Made;
+      const type = types[g.key] as string;
+      const impl = implementationOf(type);
+      const t0 = performance.now();
+      const checked = await impl.check(m.outs, (inputsOf[g.key] as () => Props)());
+      const d = await impl.diff(m.id, m.outs, checked.inputs);
+      const ms = performance.now() - t0;
+      if (d.changes) changed++;
+      const s = timing[type] ?? { calls: 0, ms: 0 };
+      timing[type] = { calls: s.calls + 1, ms: s.ms + ms };
+    }
+    const requests = sim.control.requestLog().filter((e) => e.plane !== "agent").length;
+    return { requests, changed, timing };
+  };
+
   const create = async (key: string) => {
     const impl = implementationOf(types[key] as string);
     const checked = await impl.check({}, (inputsOf[key] as () => Props)());
@@ -210,12 +266,15 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
       skipped: run.skipped.length,
       byRequest,
       maxPerMinute: maxInWindow(arrivals, 60_000),
+      polls: log.filter(isPoll).length,
     };
   };
 
   try {
     forgetChecks(); // a pulumi up runs a provider process of its own
+    forgetQueuedDeletes();
     const up = await phase(graph.map((g) => ({ ...g, run: () => create(g.key) })));
+    const preview = await onVirtualTime(clock, noChangePreview());
     const deploymentSeconds = (2 * o.phaseMs) / 1000;
     const perServer = new Map<string, number>();
     for (const name of names) {
@@ -224,7 +283,12 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     }
     const mostOnOneServer = Math.max(...perServer.values());
 
-    forgetChecks(); // and so does pulumi destroy
+    // And so does pulumi destroy: its own preflight, queued deletes and rate budget (a new bucket:
+    // Coolify's own window carries on from the up, so a destroy run right after it is tested
+    // against what the up left of Coolify's limit).
+    forgetClients();
+    forgetQueuedDeletes();
+    resetSharedRateLimiters();
     // EnvVars are deletedWith their application (components/agent.ts): the engine skips them.
     const destroyOne = async (key: string) => {
       const m = made.get(key);
@@ -236,9 +300,11 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     const leftOver = state.projects.length + state.applications.length + state.databases.length;
     return {
       options: o,
+      preview,
       up: {
         ...up,
         rateBoundSeconds: (up.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,
+        minimalRateBoundSeconds: ((up.requests - up.polls) / COOLIFY_LIMIT_PER_MINUTE) * 60,
         queueBoundSeconds: Math.ceil(o.agents / (BUILDS_PER_SERVER * o.servers)) * deploymentSeconds,
         mostOnOneServer,
         spreadBoundSeconds: Math.ceil(mostOnOneServer / BUILDS_PER_SERVER) * deploymentSeconds,
@@ -246,6 +312,7 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
       destroy: {
         ...down,
         rateBoundSeconds: (down.requests / COOLIFY_LIMIT_PER_MINUTE) * 60,
+        minimalRateBoundSeconds: ((down.requests - down.polls) / COOLIFY_LIMIT_PER_MINUTE) * 60,
         // Each delete job takes deleteDelay; the project goes only after its children are gone.
         deleteBoundSeconds: o.deleteDelayMs / 1000,
         leftOver,

@@ -2,7 +2,9 @@
 // real pulumi CLI, and the client-side rate limiter. Prints Markdown tables; asserts nothing.
 //
 //   npx tsx bench/run.ts [--only api,e2e,limiter,fleet] [--runs 3] [--speedup 20] [--json FILE]
-//                        [--agents 100] [--parallel 16] [--servers 1] [--phase-ms 1000]
+//                        [--agents 100] [--parallel 8,16,32] [--servers 1] [--phase-ms 1000]
+//   npx tsx bench/run.ts --only fleet-cli [--agents 100] [--parallel 32] [--budget 200]
+//     (opt-in, not in the default set: the fleet through the real pulumi CLI in real time, minutes)
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -10,6 +12,13 @@ import { closeAgents } from "../providers/coolify/src/client/client";
 import { followUps, referenceWork } from "./api-economy";
 import { type E2eRun, e2eRun, OPERATIONS } from "./e2e";
 import { type FleetResult, fleet } from "./fleet";
+import {
+  CLI_OPERATIONS,
+  type CliOperation,
+  type CliOperationResult,
+  FLEET_CLI_LIMITS,
+  fleetCli,
+} from "./fleet-cli";
 import { burst } from "./limiter";
 import { seconds, stats, table, tally } from "./report";
 
@@ -20,7 +29,7 @@ function arg(name: string, fallback: string): string {
 
 const only = new Set(arg("only", "api,e2e,limiter,fleet").split(","));
 const agents = Number(arg("agents", "100"));
-const parallel = Number(arg("parallel", "16"));
+const parallels = arg("parallel", "8,16,32").split(",").map(Number);
 // The fleet: Coolify servers the agents are spread over, and each deployment phase's length.
 const servers = Number(arg("servers", "1"));
 const phaseMs = Number(arg("phase-ms", "1000"));
@@ -257,7 +266,8 @@ async function limiter(): Promise<void> {
 async function fleetScenario(): Promise<void> {
   print();
   print(
-    `## 4. A fleet of ${agents} agents from nothing, then destroyed (in-process, engine order, ${parallel} operations at once${servers > 1 ? `, ${servers} servers` : ""})`,
+    `## 4. A fleet of ${agents} agents from nothing, then destroyed (in-process, engine order, ` +
+      `${parallels.join(", ")} operations at once${servers > 1 ? `, ${servers} servers` : ""})`,
   );
   print();
   print(
@@ -266,26 +276,40 @@ async function fleetScenario(): Promise<void> {
       `${(2 * phaseMs) / 1000} s (${phaseMs / 1000} s queued + ${phaseMs / 1000} s in progress; healthy ` +
       `${phaseMs / 1000} s later), delete jobs 10 s. Clock: one virtual clock (bench/virtual-clock.ts) for the provider's ` +
       "polls and deadlines, the client's budget and backoff, and the simulator; it jumps to the next " +
-      "sleeper whenever every request is answered, so the real poll schedule runs in seconds.",
+      "sleeper whenever every request is answered, so the real poll schedule runs in seconds. " +
+      '"Virtual s" is that clock, "Real s" the machine\'s.',
   );
   const rows: FleetResult[] = [];
-  for (const budget of [200, 150]) {
-    const started = Date.now();
-    rows.push(await fleet({ agents, budgetPerMinute: budget, parallel, servers, phaseMs }));
-    process.stderr.write(`fleet (budget ${budget}): ${seconds(Date.now() - started)} s\n`);
+  for (const p of parallels) {
+    for (const budget of [200, 150]) {
+      const started = Date.now();
+      rows.push(await fleet({ agents, budgetPerMinute: budget, parallel: p, servers, phaseMs }));
+      process.stderr.write(`fleet (parallel ${p}, budget ${budget}): ${seconds(Date.now() - started)} s\n`);
+    }
   }
   results.fleet = rows;
   const ratio = (t: number, bound: number) => (bound > 0 ? (t / bound).toFixed(2) : "-");
   print();
   print(
+    "Bound: the larger of the rate bound (requests / 200 per minute) and the build queue (ceil(N/2) " +
+      'rounds of one 2 s deployment) for up, or one delete job (10 s) for destroy. "Bound" counts the ' +
+      'run\'s own requests; "minimal bound" only those that are not polls (polls: GETs of one deployment, ' +
+      "application or database, of the environment while the project waits for its children, and project " +
+      'DELETEs refused with "has resources"), so polls the run could have saved show in its ratio.',
+  );
+  print();
+  print(
     table(
       [
-        "Client budget/min",
+        "Parallel",
+        "Budget/min",
         "Operation",
         "Virtual s",
         "Bound s (which)",
         "× bound",
-        "Requests",
+        "Minimal bound s",
+        "× minimal",
+        "Requests (polls)",
         "Max in any 60 s",
         "429s",
         "Failed",
@@ -294,15 +318,20 @@ async function fleetScenario(): Promise<void> {
       ],
       rows.flatMap((r) => {
         const upBound = Math.max(r.up.rateBoundSeconds, r.up.queueBoundSeconds);
+        const upMin = Math.max(r.up.minimalRateBoundSeconds, r.up.queueBoundSeconds);
         const downBound = Math.max(r.destroy.rateBoundSeconds, r.destroy.deleteBoundSeconds);
+        const downMin = Math.max(r.destroy.minimalRateBoundSeconds, r.destroy.deleteBoundSeconds);
         return [
           [
+            r.options.parallel,
             r.options.budgetPerMinute,
             "up",
             r.up.virtualSeconds.toFixed(1),
-            `${upBound.toFixed(1)} (${r.up.rateBoundSeconds >= r.up.queueBoundSeconds ? "requests/200" : "build queue"}; queue ${r.up.queueBoundSeconds.toFixed(0)}${r.options.servers > 1 ? `; busiest server ${r.up.mostOnOneServer} agents: ${r.up.spreadBoundSeconds.toFixed(0)}` : ""})`,
+            `${upBound.toFixed(1)} (${r.up.rateBoundSeconds >= r.up.queueBoundSeconds ? "requests/200" : "build queue"}${r.options.servers > 1 ? `; queue ${r.up.queueBoundSeconds.toFixed(0)}; busiest server ${r.up.mostOnOneServer} agents: ${r.up.spreadBoundSeconds.toFixed(0)}` : ""})`,
             ratio(r.up.virtualSeconds, upBound),
-            r.up.requests,
+            upMin.toFixed(1),
+            ratio(r.up.virtualSeconds, upMin),
+            `${r.up.requests} (${r.up.polls})`,
             r.up.maxPerMinute,
             r.up.refused429,
             r.up.failed.length + r.up.skipped,
@@ -310,12 +339,15 @@ async function fleetScenario(): Promise<void> {
             seconds(r.up.wallMs),
           ],
           [
+            r.options.parallel,
             r.options.budgetPerMinute,
             "destroy",
             r.destroy.virtualSeconds.toFixed(1),
             `${downBound.toFixed(1)} (${r.destroy.rateBoundSeconds >= r.destroy.deleteBoundSeconds ? "requests/200" : "delete job"})`,
             ratio(r.destroy.virtualSeconds, downBound),
-            r.destroy.requests,
+            downMin.toFixed(1),
+            ratio(r.destroy.virtualSeconds, downMin),
+            `${r.destroy.requests} (${r.destroy.polls})`,
             r.destroy.maxPerMinute,
             r.destroy.refused429,
             r.destroy.failed.length + r.destroy.skipped,
@@ -326,11 +358,11 @@ async function fleetScenario(): Promise<void> {
       }),
     ),
   );
-  print();
-  print("Requests by kind (budget 200):");
-  print();
-  const first = rows[0];
+  const first = rows.find((r) => r.options.parallel === 16 && r.options.budgetPerMinute === 200) ?? rows[0];
   if (first) {
+    print();
+    print(`Requests by kind (parallel ${first.options.parallel}, budget ${first.options.budgetPerMinute}):`);
+    print();
     const kinds = [...new Set([...Object.keys(first.up.byRequest), ...Object.keys(first.destroy.byRequest)])];
     print(
       table(
@@ -338,8 +370,95 @@ async function fleetScenario(): Promise<void> {
         kinds.map((k) => [k, first.up.byRequest[k] ?? 0, first.destroy.byRequest[k] ?? 0]),
       ),
     );
-    for (const f of [...first.up.failed, ...first.destroy.failed]) print(`- failed: ${f.key}: ${f.error}`);
   }
+  for (const r of rows) {
+    for (const f of [...r.up.failed, ...r.destroy.failed])
+      print(
+        `- failed (parallel ${r.options.parallel}, budget ${r.options.budgetPerMinute}): ${f.key}: ${f.error}`,
+      );
+  }
+}
+
+async function fleetCliScenario(): Promise<void> {
+  const budget = Number(arg("budget", "200"));
+  const p = Number(arg("parallel", "32").split(",")[0]);
+  print();
+  print(
+    `## 5. A fleet of ${agents} agents through the real pulumi CLI (--parallel ${p}, client budget ${budget}/min)`,
+  );
+  print();
+  print(
+    "The stack's program (dist/index.js) with the dev stack's settings and N image agents with domains, on the " +
+      "simulator with Coolify's limits: 200 requests/min per token, 2 deployments at a time per server and one " +
+      "per application, deployments of 2 s (healthy 1 s later), delete jobs of 10 s. **Clock: the machine's** " +
+      "(real time; the provider polls on its real schedule), so the figures include the CLI, the language " +
+      "host, the program and the provider process on this shared machine. Memory: peak RSS (VmHWM) of each " +
+      "process; CPU: its utime + stime, both from /proc.",
+  );
+  const r = await fleetCli({ agents, budgetPerMinute: budget, parallel: p });
+  results.fleetCli = r;
+  const { coolifyPerMinute, buildsPerServer, deploymentSeconds, deleteJobSeconds } = FLEET_CLI_LIMITS;
+  const boundOf = (op: CliOperation, o: CliOperationResult) => {
+    const rate = (o.requests / coolifyPerMinute) * 60;
+    const minimal = ((o.requests - o.polls) / coolifyPerMinute) * 60;
+    const floor =
+      op === "up"
+        ? Math.ceil(agents / buildsPerServer) * deploymentSeconds
+        : op === "destroy"
+          ? deleteJobSeconds
+          : 0;
+    return { bound: Math.max(rate, floor), minimal: Math.max(minimal, floor) };
+  };
+  print();
+  print(
+    table(
+      [
+        "Operation",
+        "Real s",
+        "Bound s",
+        "× bound",
+        "× minimal bound",
+        "Requests (polls)",
+        "Max in any 60 s",
+        "429s",
+        "Changes",
+        "Peak RSS MiB: CLI / program / provider",
+        "CPU s: CLI / program / provider",
+      ],
+      CLI_OPERATIONS.flatMap((op) => {
+        const o = r.ops[op];
+        if (!o) return [];
+        const b = boundOf(op, o);
+        const three = (m: Partial<Record<string, number>>) =>
+          [m.cli, m.program, m.provider].map((x) => (x === undefined ? "-" : x.toFixed(0))).join(" / ");
+        return [
+          [
+            op,
+            o.seconds.toFixed(1),
+            b.bound > 0.5 ? b.bound.toFixed(1) : "-",
+            b.bound > 0.5 ? (o.seconds / b.bound).toFixed(2) : "-",
+            b.minimal > 0.5 ? (o.seconds / b.minimal).toFixed(2) : "-",
+            `${o.requests} (${o.polls})`,
+            o.maxPerMinute,
+            o.refused429,
+            Object.entries(o.changes)
+              .map(([k, n]) => `${n} ${k}`)
+              .join(", "),
+            three(o.peakRssMiB),
+            three(o.cpuSeconds),
+          ],
+        ];
+      }),
+    ),
+  );
+  print();
+  print(
+    `State after up: ${r.resources} resources, ${(r.stateFileBytes / 1e6).toFixed(1)} MB. ` +
+      `Left in Coolify after destroy: ${r.ops.destroy?.leftOver ?? "not run"}. ` +
+      `No-change preview requests: ${Object.entries(r.ops["preview (no-op)"]?.byRequest ?? {})
+        .map(([k, n]) => `${n}× ${k}`)
+        .join(", ")}.`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -349,6 +468,7 @@ async function main(): Promise<void> {
   if (only.has("e2e")) await endToEnd();
   if (only.has("limiter")) await limiter();
   if (only.has("fleet")) await fleetScenario();
+  if (only.has("fleet-cli")) await fleetCliScenario();
   if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   await closeAgents();
 }

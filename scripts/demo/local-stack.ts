@@ -77,9 +77,10 @@ export function makeCertificates(hosts: string[], days = 30): Certificates {
   return { dir, caPem: read("ca.pem"), certPem: read("server.pem"), keyPem: read("server.key") };
 }
 
-/** Host names of the agents' domains in a stack file. */
-export function stackDomains(stackName: string): string[] {
-  const file = YAML.parse(readFileSync(join(repoRoot, `Pulumi.${stackName}.yaml`), "utf8")) as {
+/** Host names of the agents' domains in a stack file (its text, or the repo's Pulumi.<stack>.yaml). */
+export function stackDomains(stackName: string, stackFile?: string): string[] {
+  const text = stackFile ?? readFileSync(join(repoRoot, `Pulumi.${stackName}.yaml`), "utf8");
+  const file = YAML.parse(text) as {
     config?: Record<string, unknown>;
   };
   const agents = (file.config?.["eliza-coolify:agents"] ?? []) as { domain?: string }[];
@@ -87,10 +88,12 @@ export function stackDomains(stackName: string): string[] {
 }
 
 /** A temp project dir: Pulumi.yaml, the stack file, the compiled program and the characters. */
-export function prepareWorkDir(stackName: string): string {
+export function prepareWorkDir(stackName: string, stackFile?: string): string {
   const dir = mkdtempSync(join(tmpdir(), `eliza-coolify-${stackName}-`));
-  for (const f of ["Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json"])
-    cpSync(join(repoRoot, f), join(dir, f));
+  for (const f of ["Pulumi.yaml", "package.json"]) cpSync(join(repoRoot, f), join(dir, f));
+  const stackPath = `Pulumi.${stackName}.yaml`;
+  if (stackFile === undefined) cpSync(join(repoRoot, stackPath), join(dir, stackPath));
+  else writeFileSync(join(dir, stackPath), stackFile);
   cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
   cpSync(join(repoRoot, "characters"), join(dir, "characters"), { recursive: true });
   symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
@@ -121,15 +124,21 @@ export async function openLocalStack(opts: {
   simulator?: Omit<SimulatorOptions, "tls" | "port">;
   /** A token with just these abilities instead of the root token. */
   abilities?: Ability[];
+  /** The stack file's text; default the repo's Pulumi.<stackName>.yaml. */
+  stackFile?: string;
+  /** Where the state goes (PULUMI_BACKEND_URL); default a new file:// directory. */
+  backendUrl?: string;
+  /** More environment for every pulumi command (e.g. PGPASSWORD for a PostgreSQL backend). */
+  env?: Record<string, string>;
 }): Promise<LocalStack> {
-  const certs = makeCertificates(stackDomains(opts.stackName));
+  const certs = makeCertificates(stackDomains(opts.stackName, opts.stackFile));
   const sim = await startSimulator({
     ...opts.simulator,
     port: 0,
     tls: { cert: certs.certPem, key: certs.keyPem },
   });
   const token = opts.abilities ? sim.control.createToken({ abilities: opts.abilities }) : sim.rootToken;
-  const workDir = prepareWorkDir(opts.stackName);
+  const workDir = prepareWorkDir(opts.stackName, opts.stackFile);
   const stateDir = mkdtempSync(join(tmpdir(), "eliza-coolify-state-"));
   const home = join(stateDir, "home");
   mkdirSync(home);
@@ -139,7 +148,7 @@ export async function openLocalStack(opts: {
       pulumiHome: home,
       pulumiCommand: await PulumiCommand.get({ root: join(repoRoot, ".tools") }),
       envVars: {
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_BACKEND_URL: opts.backendUrl ?? `file://${stateDir}`,
         PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
@@ -148,6 +157,7 @@ export async function openLocalStack(opts: {
         COOLIFY_URL: sim.url,
         COOLIFY_TOKEN: token,
         ELIZA_COOLIFY_POLL_SCALE: String(opts.pollScale ?? 0.01),
+        ...opts.env,
       },
     },
   );

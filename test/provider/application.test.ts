@@ -166,16 +166,37 @@ describe("Application", () => {
     expect(String(app(c.id)?.ports_exposes)).toBe("3000");
   });
 
-  it("notices deletion out of band, and destroy waits for the queued delete", async () => {
+  it("notices deletion out of band", async () => {
     const c = await create(applicationImpl, { ...base, name: "gone", owner: "t/dev/gone", domains: [] });
     await simApi(p, "DELETE", `/applications/${c.id}`);
     // Still there while Coolify's job runs; then gone.
     await new Promise((r) => setTimeout(r, 120));
     expect(await applicationImpl.read(c.id, c.outs)).toEqual({});
+  });
 
-    const d = await create(applicationImpl, { ...base, name: "del", owner: "t/dev/del", domains: [] });
-    await applicationImpl.delete(d.id, d.outs);
-    expect(app(d.id)).toBeUndefined();
+  it("delete returns once Coolify queued it; a create after it (delete-before-replace) waits for the job", async () => {
+    // A project made outside this process (as on a later run), so the create looks before posting.
+    const { uuid: projectUuid } = await simApi<{ uuid: string }>(p, "POST", "/projects", {
+      name: "replacements",
+    });
+    const inputs = {
+      ...base,
+      projectUuid,
+      name: "repl",
+      owner: "t/dev/repl",
+      domains: ["https://repl.example.com"],
+    };
+    const old = await create(applicationImpl, inputs);
+    const deleting = await requestsDuring(p.sim, () => applicationImpl.delete(old.id, old.outs));
+    expect(deleting).toEqual([`DELETE /api/v1/applications/${old.id}`]);
+    expect(app(old.id)).toBeDefined(); // Coolify's job has not run yet
+    // The replacement has the same marker and domain: it must not take the old one for its own,
+    // nor collide with its domain.
+    const next = await create(applicationImpl, inputs);
+    expect(next.id).not.toBe(old.id);
+    expect(app(old.id)).toBeUndefined();
+    expect(app(next.id)?.fqdn).toBe("https://repl.example.com");
+    await applicationImpl.delete(next.id, next.outs);
   });
 
   it("a lost create answer is reconciled, not duplicated, even on a later run", async () => {

@@ -92,7 +92,7 @@ describe("PostgresDatabase", () => {
     expect((await postgresDatabaseImpl.diff(c.id, c.outs, newPassword)).replaces).toEqual(["password"]);
   });
 
-  it("keeps secrets when the token cannot read them, and destroy waits for the queued delete", async () => {
+  it("keeps secrets when the token cannot read them, and is found gone once the queued delete has run", async () => {
     const c = await create(postgresDatabaseImpl, { ...base, name: "db3", owner: "t/dev/db3" });
     useToken(p.sim.control.createToken({ abilities: ["read", "write", "deploy"] }));
     try {
@@ -100,6 +100,7 @@ describe("PostgresDatabase", () => {
       expect(r.props?.password).toBe(c.outs.password);
       expect(r.props?.internalUrl).toBe(c.outs.internalUrl);
       await postgresDatabaseImpl.delete(c.id, c.outs);
+      await new Promise((r) => setTimeout(r, 120)); // Coolify's delete job
       expect(db(c.id)).toBeUndefined();
       // Not dropped from state: a lost database is never replaced by an empty one unasked.
       const gone = await postgresDatabaseImpl.read(c.id, c.outs);

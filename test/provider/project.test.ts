@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applicationImpl } from "../../providers/coolify/src/resources/application";
 import { projectImpl } from "../../providers/coolify/src/resources/project";
 import { checked, create, type ProviderSim, requestsDuring, simApi, startProviderSim } from "./harness";
 
@@ -94,6 +95,38 @@ describe("Project", () => {
       await projectImpl.delete(c.id, c.outs);
     });
     expect(reqs.filter((r) => r === "GET /api/v1/servers")).toHaveLength(1);
+  });
+
+  it("waits once for its children's queued deletes, with one request a look", async () => {
+    const created = await create(projectImpl, { ...base, owner: "proj/dev/parent" });
+    const apps: { id: string; outs: Record<string, unknown> }[] = [];
+    for (const name of ["child-a", "child-b", "child-c"]) {
+      apps.push(
+        await create(applicationImpl, {
+          projectUuid: created.id,
+          environment: "production",
+          serverUuid: p.serverUuid,
+          name,
+          source: { type: "dockerimage", image: "ghcr.io/example/agent:1.7.2" },
+          port: 3000,
+          owner: `proj/dev/${name}`,
+        }),
+      );
+    }
+    const children = () =>
+      p.sim.control.state().applications.filter((a) => apps.some((x) => x.id === a.uuid));
+    for (const a of apps) await applicationImpl.delete(a.id, a.outs); // queued, not waited on
+    expect(children()).toHaveLength(3);
+    const log = await requestsDuring(p.sim, () => projectImpl.delete(created.id, created.outs));
+    expect(p.sim.control.state().projects.find((x) => x.uuid === created.id)).toBeUndefined();
+    expect(children()).toEqual([]);
+    // Refused while the jobs run, then the environment is looked at (not each application)
+    // until it is empty, then deleted.
+    expect(log[0]).toBe(`DELETE /api/v1/projects/${created.id}`);
+    expect(log.at(-1)).toBe(`DELETE /api/v1/projects/${created.id}`);
+    const looks = log.slice(1, -1);
+    expect(looks.length).toBeGreaterThan(0);
+    expect(new Set(looks)).toEqual(new Set([`GET /api/v1/projects/${created.id}/production`]));
   });
 
   it("creates a non-default environment", async () => {

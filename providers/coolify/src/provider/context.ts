@@ -118,6 +118,15 @@ export function forgetChecks(): void {
 }
 
 /**
+ * Forgets the clients too (their rate budgets), as a new provider process starts with none; their
+ * keep-alive pools close when idle. For the benchmarks, which run one command after another.
+ */
+export function forgetClients(): void {
+  forgetChecks();
+  clients.clear();
+}
+
+/**
  * Finds out before the first write whether the token holds an ability, with a request that
  * needs the ability but changes nothing: Coolify checks abilities before it looks the target
  * up, so the probe answers 403 without the ability and 404 with it. A token without `deploy`

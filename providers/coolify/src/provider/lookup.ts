@@ -53,6 +53,7 @@ export async function findExisting(
   where: { projectUuid: string; environment: string; kind: EnvironmentKind; label: string },
   want: { name: string; owner: string; adopt: boolean },
 ): Promise<{ uuid: string; adopted: boolean } | undefined> {
+  await waitForQueuedDeletes(where.kind === "applications" ? "application" : "database");
   if (freshProjects.has(where.projectUuid)) return undefined;
   let lists: Record<string, Candidate[]>;
   try {
@@ -124,10 +125,22 @@ export function isLostResponse(e: unknown): boolean {
 }
 
 /**
- * Deletes an application or database and waits until Coolify's queued job has really removed
- * it, so the project (deleted after its children) is not refused with "has resources".
+ * Deletes this process asked Coolify for and has not yet seen finish (Coolify deletes in a
+ * queued job: until it runs, the object is still listed, keeps its domains and its ownership
+ * marker, and its project cannot be deleted).
  */
-export async function deleteAndWait(kind: "application" | "database", id: string): Promise<void> {
+const queuedDeletes = new Map<string, { kind: "application" | "database"; gone?: Promise<void> }>();
+
+/**
+ * Deletes an application or database: returns once Coolify has queued the job, without polling
+ * each object to its end. What needs the object really gone waits for it instead: its project's
+ * delete (which Coolify refuses with "has resources" until every child is gone: it looks at the
+ * environment until it is empty, one request a look for all the children), and a create in this run that could otherwise
+ * take a queued object for its own or collide with its domain (waitForQueuedDeletes). So a
+ * destroy of many agents does not hold one of the engine's parallel slots per agent for the
+ * length of Coolify's job.
+ */
+export async function deleteQueued(kind: "application" | "database", id: string): Promise<void> {
   const client = coolifyClient();
   try {
     await (kind === "application" ? client.deleteApplication(id) : client.deleteDatabase(id));
@@ -135,5 +148,35 @@ export async function deleteAndWait(kind: "application" | "database", id: string
     if (isNotFound(e)) return;
     throw e;
   }
-  await client.waitUntilGone(kind, id);
+  queuedDeletes.set(id, { kind });
+}
+
+/**
+ * Waits until every delete of this kind this process queued has finished in Coolify (a GET until
+ * 404 each, shared by all callers). A create calls it first: after a delete-before-replace the
+ * old object would otherwise still be listed with the same marker and domain.
+ */
+export async function waitForQueuedDeletes(kind: "application" | "database"): Promise<void> {
+  const waits: Promise<void>[] = [];
+  for (const [id, q] of queuedDeletes) {
+    if (q.kind !== kind) continue;
+    q.gone ??= coolifyClient()
+      .waitUntilGone(kind, id)
+      .then(
+        () => {
+          queuedDeletes.delete(id);
+        },
+        (e: unknown) => {
+          q.gone = undefined; // a later create asks again rather than failing on a stale error
+          throw e;
+        },
+      );
+    waits.push(q.gone);
+  }
+  await Promise.all(waits);
+}
+
+/** Forget queued deletes (tests that start a new simulator, like a new provider process). */
+export function forgetQueuedDeletes(): void {
+  queuedDeletes.clear();
 }

@@ -6,7 +6,7 @@ import { coolifyClient } from "../provider/context";
 import { domainProblem, joinDomains, normaliseDomain, parseFqdn } from "../provider/domains";
 import { canonicalJson, changedKeys, checkWith, hasUnknowns, replacedKeys } from "../provider/inputs";
 import {
-  deleteAndWait,
+  deleteQueued,
   findAfterLostCreate,
   findExisting,
   findOwnedDuringMove,
@@ -545,7 +545,7 @@ export const applicationImpl: ResourceImpl = {
   },
 
   async delete(id) {
-    await deleteAndWait("application", id);
+    await deleteQueued("application", id);
   },
 };
 

@@ -5,7 +5,7 @@ import type { CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
-import { deleteAndWait, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
+import { deleteQueued, findAfterLostCreate, findExisting, isLostResponse } from "../provider/lookup";
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
 import { plannedMove, type ServerMove } from "../provider/server-move";
@@ -355,7 +355,7 @@ export const postgresDatabaseImpl: ResourceImpl = {
 
   async delete(id, props) {
     if (props.lost) return; // already gone from Coolify
-    await deleteAndWait("database", id);
+    await deleteQueued("database", id);
   },
 };
 

@@ -68,6 +68,28 @@ async function resolveServer(client: CoolifyClient, declared: string | undefined
 
 const UPDATABLE = ["name", "description"] as const;
 
+/** How long a project's delete waits for its children while none of them goes. */
+const STALL_MS = 300_000;
+
+/**
+ * Objects still in the stack's environment (as listed, queued deletes included), counted to see
+ * whether Coolify's delete jobs are getting on. Another environment's objects count as 0 here:
+ * the stall deadline then runs out as before.
+ */
+async function childrenLeft(
+  client: CoolifyClient,
+  projectUuid: string,
+  environment: string,
+): Promise<number> {
+  try {
+    const env = (await client.getEnvironment(projectUuid, environment)) as unknown as Record<string, unknown>;
+    return Object.values(env).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : 0), 0);
+  } catch (e) {
+    if (isNotFound(e)) return 0;
+    throw e;
+  }
+}
+
 async function findOwned(client: CoolifyClient, owner: string) {
   const projects = await client.listProjects();
   return projects.find((p) => markerOwner(p.description) === owner);
@@ -181,20 +203,48 @@ export const projectImpl: ResourceImpl = {
     return { outs: { ...inputs, uuid: id, serverUuid: await resolveServer(client, serverUuid) } };
   },
 
-  async delete(id) {
+  async delete(id, props) {
     const client = coolifyClient();
-    // Children are deleted by queued jobs; Coolify refuses the project (400 "has resources")
-    // until they are really gone, so retry on a widening interval for up to five minutes.
-    const deadline = now() + 300_000;
-    for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    // Coolify refuses the project (400 "has resources") until the queued jobs deleting its
+    // children have run; the children's deletes do not wait for that (lookup.ts deleteQueued),
+    // so this waits once for all of them: one request a look, however many children. It gives
+    // up only when nothing has gone for five minutes, so a long queue of deletes is fine.
+    const environment = typeof props.environment === "string" ? props.environment : "production";
+    let remaining = Number.POSITIVE_INFINITY;
+    let deadline = now() + STALL_MS;
+    let delay = 500;
+    for (;;) {
       try {
         await client.deleteProject(id);
         return;
       } catch (e) {
         if (isNotFound(e)) return;
-        if (!isHasResources(e) || now() > deadline) throw e;
+        if (!isHasResources(e)) throw e;
       }
-      await sleep(delay);
+      // Look at the environment until it is empty (one GET a look), then try the delete again.
+      for (;;) {
+        await sleep(delay);
+        const left = await childrenLeft(client, id, environment);
+        // Close looks while the jobs get on (the last one often ends seconds after the last
+        // delete), wider ones once nothing moves.
+        if (left < remaining) {
+          remaining = left;
+          deadline = now() + STALL_MS;
+          delay = Math.min(delay * 2, 2_000);
+        } else if (now() <= deadline) {
+          delay = Math.min(delay * 2, 5_000);
+        } else {
+          throw new CoolifyError(
+            "timeout",
+            `Coolify still refuses to delete project ${id} ("has resources"): ${left} applications, databases ` +
+              `or services in environment "${environment}" (or others in another environment) have not gone ` +
+              `for ${STALL_MS / 60_000} minutes. Coolify deletes in a background job: check that its queue ` +
+              "worker runs and that no deletion failed (Coolify UI -> the project), delete by hand what is not " +
+              "this stack's, then run destroy again.",
+          );
+        }
+        if (left === 0) break;
+      }
     }
   },
 };
