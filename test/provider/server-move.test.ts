@@ -4,6 +4,7 @@
 // A database never follows a new server.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { fetchVia } from "../../providers/coolify/src/provider/connect-to";
+import { waitForQueuedDeletes } from "../../providers/coolify/src/provider/lookup";
 import type { Props } from "../../providers/coolify/src/provider/types";
 import { applicationImpl } from "../../providers/coolify/src/resources/application";
 import { deploymentImpl } from "../../providers/coolify/src/resources/deployment";
@@ -123,7 +124,9 @@ describe("moving an application to another server", () => {
     expect(await health(1)).toBe(302); // Coolify's redirect to https: B's proxy routes the domain
 
     // Then the old one goes, and one application of the agent is left, on B.
+    // The delete returns once Coolify has queued it; its job removes the application after.
     await applicationImpl.delete(old.id, old.outs);
+    await waitForQueuedDeletes("application");
     expect(await onServer(A)).not.toContain(old.id);
     const mine = p.sim.control
       .state()
