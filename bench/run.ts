@@ -1,7 +1,7 @@
 // `npm run bench`: API economy (in-process, against the simulator), end-to-end wall times with the
 // real pulumi CLI, and the client-side rate limiter. Prints Markdown tables; asserts nothing.
 //
-//   npx tsx bench/run.ts [--only api,e2e,limiter,fleet] [--runs 3] [--speedup 20] [--json FILE]
+//   npx tsx bench/run.ts [--only api,e2e,limiter,fleet,day2] [--runs 3] [--speedup 20] [--json FILE]
 //                        [--agents 100] [--parallel 8,16,32] [--servers 1] [--phase-ms 1000]
 //   npx tsx bench/run.ts --only fleet-cli [--agents 100] [--parallel 32] [--budget 200]
 //     (opt-in, not in the default set: the fleet through the real pulumi CLI in real time, minutes)
@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { closeAgents } from "../providers/coolify/src/client/client";
 import { followUps, referenceWork } from "./api-economy";
+import { day2Costs } from "./day2";
 import { type E2eRun, e2eRun, OPERATIONS } from "./e2e";
 import { type FleetResult, fleet } from "./fleet";
 import {
@@ -27,7 +28,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-const only = new Set(arg("only", "api,e2e,limiter,fleet").split(","));
+const only = new Set(arg("only", "api,e2e,limiter,fleet,day2").split(","));
 const agents = Number(arg("agents", "100"));
 const parallels = arg("parallel", "8,16,32").split(",").map(Number);
 // The fleet: Coolify servers the agents are spread over, and each deployment phase's length.
@@ -461,6 +462,37 @@ async function fleetCliScenario(): Promise<void> {
   );
 }
 
+async function day2Scenario(): Promise<void> {
+  print();
+  print("## 6. Day-2 operations: Coolify API requests per operation");
+  print();
+  print(
+    "Counted on `npm run demo -- --day2` (scripts/demo/day2.ts): the dev stack (two agents) through the " +
+      "real pulumi CLI on the simulator, backups to a real S3 server and a real PostgreSQL behind the " +
+      "database, rollback on. Each operation that is a `pulumi up` includes the preflight (GET /version) " +
+      "and the deploy-ability probe (POST /deploy answered 404); the restore is `npm run restore`'s " +
+      "procedure. Agent-plane requests (the smoke tests' chat) are not Coolify API requests and are left out.",
+  );
+  const started = Date.now();
+  const { operations, failed } = await day2Costs();
+  process.stderr.write(`day2: ${seconds(Date.now() - started)} s\n`);
+  results.day2 = operations;
+  print();
+  print(
+    table(
+      ["Operation", "Requests", "What"],
+      operations.map((o) => [
+        o.operation,
+        o.requests,
+        Object.entries(o.byRequest)
+          .map(([k, n]) => (n > 1 ? `${n}× ${k}` : k))
+          .join(", "),
+      ]),
+    ),
+  );
+  if (failed) print("\n**The day-2 run failed**: the counts above stop where it did.");
+}
+
 async function main(): Promise<void> {
   print(`# eliza-coolify benchmarks: ${machine()}`);
   print();
@@ -469,6 +501,7 @@ async function main(): Promise<void> {
   if (only.has("limiter")) await limiter();
   if (only.has("fleet")) await fleetScenario();
   if (only.has("fleet-cli")) await fleetCliScenario();
+  if (only.has("day2")) await day2Scenario();
   if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   await closeAgents();
 }

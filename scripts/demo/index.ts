@@ -2,6 +2,8 @@
 // (with TLS for the agents' domains and its stand-in agents), then on the dev stack with a
 // local state backend: preview, up, the outputs and a summary table, a second preview that
 // must show no changes, and destroy. `--keep` leaves the stack and the simulator running.
+// `--day2` runs the day-2 operations instead (scripts/demo/day2.ts).
+import { runDay2 } from "./day2";
 import { type LocalStack, openLocalStack } from "./local-stack";
 
 function arg(name: string): boolean {
@@ -18,6 +20,7 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
+  if (arg("day2")) return runDay2({ verbose: arg("verbose") });
   const stackFlag = process.argv.indexOf("--stack");
   const stackName = (stackFlag >= 0 ? process.argv[stackFlag + 1] : undefined) ?? "dev";
   const verbose = arg("verbose");

@@ -22,3 +22,27 @@ describe("npm run demo", () => {
     expect(stdout).toContain("agentApiTokens: [secret]");
   });
 });
+
+describe("npm run demo -- --day2", () => {
+  it("runs a backup, a restore, a stop and a start, a rolled-back deployment and keeps the storage, one line each", async () => {
+    const { stdout } = await promisify(execFile)(
+      join(repoRoot, "node_modules/.bin/tsx"),
+      [join(repoRoot, "scripts/demo/index.ts"), "--day2"],
+      { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
+    );
+    const lines = stdout.split("\n");
+    const first = (word: string) => lines.find((l) => l.startsWith(`${word}: `));
+    expect(first("backup")).toMatch(
+      /before the database change, then the restart: execution \w+, \d+ bytes of pg_dump in s3:\/\//,
+    );
+    expect(first("restore")).toMatch(/the lost row is back/);
+    expect(lines.filter((l) => l.startsWith("  restore: "))).toContain("  restore: database private again");
+    expect(first("stopped")).toMatch(/server-bod is exited \(\d+ API requests, 0 deployments\)/);
+    expect(first("started")).toMatch(/server-bod is running:healthy .* answers: "pong: Server Bod/);
+    expect(first("rolled back")).toMatch(
+      /eliza-agent:0\.9\.0-broken failed; up put server-bod back on \S+:0\.1\.0/,
+    );
+    expect(lines.filter((l) => l.startsWith("storage: "))).toHaveLength(2);
+    expect(stdout).toContain("destroyed: Coolify is empty again");
+  });
+});
