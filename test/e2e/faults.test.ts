@@ -506,11 +506,13 @@ describe("the fault matrix on the dev stack", () => {
     await setLogLevel(1, "info");
     await failing(t.stack.up({ onOutput: t.onOutput }));
     expect(output()).toMatch(
-      new RegExp(`Deployment \\S+ of application ${failed?.uuid} failed\\. Last lines of its log:`),
+      new RegExp(
+        `Deployment \\S+ of application ${failed?.uuid} failed\\.[\\s\\S]*Last lines of the log of deployment`,
+      ),
     );
     expect(output()).toMatch(
       new RegExp(
-        `Application ${unhealthy?.uuid} deployed \\(deployment \\S+\\) but reports "running:unhealthy" instead of running:healthy\\. Check its health check path and port`,
+        `Deployment \\S+ of application ${unhealthy?.uuid} finished, but the application reports "running:unhealthy" instead of running:healthy[^.]*\\. Check its health check \\(path, port, start period\\)`,
       ),
     );
     noStackTrace(output());

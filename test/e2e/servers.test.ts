@@ -161,7 +161,8 @@ describe("the dev stack on two servers", () => {
     expect(await healthVia(k, "bod.staging.example.com")).toBe(200);
     expect(await healthVia(1 - k, "bod.staging.example.com")).toBe(404);
     // What the move wrote: the new application (a 409 while the old one holds the domain, then
-    // with force_domain_override), its variables, its deployment; then the old one's delete.
+    // with force_domain_override), its storage (a new, empty volume on the new server), its
+    // variables, its deployment; then the old one's delete.
     // The old variables go with their application (deletedWith), at no request each.
     const writes = t.sim.control
       .requestLog()
@@ -171,6 +172,7 @@ describe("the dev stack on two servers", () => {
       "POST /api/v1/deploy 404", // the deploy-ability probe
       "POST /api/v1/applications/dockerimage 409",
       "POST /api/v1/applications/dockerimage 201",
+      `POST /api/v1/applications/${after[0]?.uuid}/storages 201`,
       `PATCH /api/v1/applications/${after[0]?.uuid}/envs/bulk 201`,
       "POST /api/v1/deploy 200",
       `DELETE /api/v1/applications/${before?.uuid} 200`,

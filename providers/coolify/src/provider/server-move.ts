@@ -17,8 +17,9 @@
  * locked secrets included), deployed and smoke-tested, and only then the old one deleted. The
  * agent keeps answering on the old server until the new one is up. What it carries over: every
  * variable (the same SECRET_SALT and API token) and its memory, which lives in the database, not
- * in the container. What it does not: files the old container wrote to volumes of its own on the
- * old server (this program declares none) and in-memory chat sessions (a redeploy loses those
+ * in the container. What it does not: the files in the old application's volumes on the old
+ * server (each agent's persistent storage of its data directory: uploads, knowledge, generated
+ * media; Coolify has no API to copy a volume between servers) and in-memory chat sessions (a redeploy loses those
  * too). Because it is a new application, it is never done silently: the stack names the server
  * the agent moves away from (`moveFrom`), and without that the preview fails saying what a move
  * would do.
@@ -80,8 +81,10 @@ export function unconfirmedMove(name: string, move: ServerMove): string {
     "Coolify cannot move an application between servers (its migrate endpoint is development-only and " +
     `answers 404 on a production Coolify), so a move creates a new application on ${short(move.to)}, ` +
     `deploys and smoke-tests it, and then deletes the one on ${short(move.from)}. The agent keeps its ` +
-    "variables and secrets and its memory in the database; files its container wrote to volumes on the old " +
-    `server are deleted with it. To do this, acknowledge it on the agent: moveFrom: ${move.from.serverName ?? "<name of that server in eliza-coolify:servers>"} ` +
+    "variables and secrets and its memory in the database; the files in its volumes on the old server (its " +
+    "persistent storage: uploads, knowledge, generated media under ELIZA_DATA_DIR) are deleted with the old " +
+    "application, and the new one starts with an empty storage: copy what you need first (the docker volume " +
+    `<application uuid>-eliza-data on the old server). To do this, acknowledge it on the agent: moveFrom: ${move.from.serverName ?? "<name of that server in eliza-coolify:servers>"} ` +
     `(the Application input moveFromServerUuid ${move.from.serverUuid}); or put the agent back on ${short(move.from)}.`
   );
 }
@@ -97,6 +100,6 @@ export function announceMove(name: string, move: ServerMove, domains: readonly s
   return (
     `moving application "${name}" from ${describe(move.from)} to ${describe(move.to)}: a new application is ` +
     `created on ${short(move.to)}, deployed and smoke-tested, then the one on ${short(move.from)} is deleted ` +
-    `(its variables and the database's memory carry over; volumes on the old server do not).${dns}`
+    `(its variables and the database's memory carry over; its storage volume on the old server does not: copy it first).${dns}`
   );
 }

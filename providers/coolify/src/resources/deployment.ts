@@ -249,13 +249,13 @@ async function smokeTest(i: DeploymentInputs, passed: Passed): Promise<string> {
 }
 
 /**
- * The smoke test runs inside an update only when the agent's URL stays the same: a new domain
- * may not have its certificate yet, which the TLS check after the deployment waits for (the
- * separate AgentSmokeTest then checks chat).
+ * The smoke test runs inside an update only to decide a rollback (rollback on), and only when the
+ * agent's URL stays the same: a new domain may not have its certificate yet, which the TLS check
+ * after the deployment waits for. Otherwise the separate AgentSmokeTest checks chat.
  */
 function smokeTestApplies(olds: Props, i: DeploymentInputs): boolean {
   const before = (olds.smokeTest as { url?: string } | undefined)?.url;
-  return i.smokeTest !== undefined && before === i.smokeTest.url;
+  return i.rollback && i.smokeTest !== undefined && before === i.smokeTest.url;
 }
 
 /** The version to put back: the last image (or git commit) that passed, if another runs now. */
