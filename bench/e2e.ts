@@ -3,9 +3,10 @@
 // simulator, state directory and PULUMI_HOME. While each operation runs, /proc is sampled for the
 // dynamic-provider process to read its peak RSS (VmHWM, which the kernel keeps as a high-water
 // mark, so a coarse sampling interval still sees the peak as long as it sees the process once).
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openLocalStack } from "../scripts/demo/local-stack";
+import { ProcessTreeSampler } from "./proc-sampler";
 
 export const OPERATIONS = ["preview (cold)", "up", "preview (no-op)", "refresh", "destroy"] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -22,62 +23,6 @@ export interface E2eRun {
   providerFieldBytes: { count: number; min: number; max: number; total: number };
   stateFileBytes: number;
   resources: number;
-}
-
-function readProc(pid: string, file: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, "utf8");
-  } catch {
-    return undefined; // gone between listing and reading
-  }
-}
-
-function parentOf(pid: string): string | undefined {
-  // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after the ")".
-  const stat = readProc(pid, "stat");
-  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
-}
-
-function descendsFromUs(pid: string): boolean {
-  const self = String(process.pid);
-  for (let p: string | undefined = pid, hops = 0; p && p !== "0" && hops < 64; hops++) {
-    if (p === self) return true;
-    p = parentOf(p);
-  }
-  return false;
-}
-
-/** Samples /proc every intervalMs for node processes running the dynamic provider. */
-class ProviderRssSampler {
-  private peakKiB = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly intervalMs = 100) {}
-
-  start(): void {
-    this.peakKiB = 0;
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
-  }
-
-  /** Peak RSS in MiB, or undefined when no provider process was seen. */
-  stop(): number | undefined {
-    if (this.timer) clearInterval(this.timer);
-    this.sample();
-    return this.peakKiB > 0 ? Math.round((this.peakKiB / 1024) * 10) / 10 : undefined;
-  }
-
-  private sample(): void {
-    for (const pid of readdirSync("/proc")) {
-      if (!/^\d+$/.test(pid)) continue;
-      const cmd = readProc(pid, "cmdline");
-      if (!cmd?.includes("dynamic-provider")) continue;
-      if (readProc(pid, "comm")?.trim() !== "node") continue; // not the sh wrapper
-      if (!descendsFromUs(pid)) continue; // another session's pulumi on this shared machine
-      const hwm = /VmHWM:\s+(\d+)\s+kB/.exec(readProc(pid, "status") ?? "")?.[1];
-      if (hwm) this.peakKiB = Math.max(this.peakKiB, Number(hwm));
-    }
-  }
 }
 
 function providerFieldSizes(stateFile: string): E2eRun["providerFieldBytes"] & { resources: number } {
@@ -100,7 +45,7 @@ function providerFieldSizes(stateFile: string): E2eRun["providerFieldBytes"] & {
 
 export async function e2eRun(opts: { echo?: boolean } = {}): Promise<E2eRun> {
   const t = await openLocalStack({ stackName: "dev", echo: opts.echo });
-  const sampler = new ProviderRssSampler();
+  const sampler = new ProcessTreeSampler();
   const ms = {} as Record<Operation, number>;
   const rss: Partial<Record<Operation, number>> = {};
   const apiRequests = {} as Record<Operation, number>;
@@ -114,7 +59,7 @@ export async function e2eRun(opts: { echo?: boolean } = {}): Promise<E2eRun> {
       await fn();
     } finally {
       ms[op] = Math.round(performance.now() - started);
-      const peak = sampler.stop();
+      const peak = sampler.stop().peakRssMiB.provider;
       if (peak !== undefined) rss[op] = peak;
       const log = t.sim.control.requestLog().filter((e) => e.plane !== "agent");
       apiRequests[op] = log.length;

@@ -5,6 +5,7 @@
  * Production (a protected stack) backs up by default; without an S3 target the backups stay on
  * the Coolify server, which a warning says at preview.
  */
+import { BACKUP_FREQUENCY_WORDS, isBackupFrequency } from "@eliza-coolify/coolify";
 import type * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../characters/schema";
 import type { DatabaseConfig } from "./database";
@@ -17,22 +18,6 @@ export const DEFAULT_BACKUP_SCHEDULE = "daily";
 export const DEFAULT_BACKUP_RETENTION = 7;
 export const DEFAULT_BACKUP_S3_RETENTION = 30;
 export const DEFAULT_BACKUP_S3_REGION = "us-east-1";
-
-/** Coolify's words for a schedule (VALID_CRON_STRINGS); anything else must be 5-field cron. */
-const SCHEDULE_WORDS = [
-  "every_minute",
-  "hourly",
-  "daily",
-  "weekly",
-  "monthly",
-  "yearly",
-  "@hourly",
-  "@daily",
-  "@weekly",
-  "@monthly",
-  "@yearly",
-];
-const CRON_FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
 
 export interface BackupS3Target {
   endpoint: string;
@@ -74,10 +59,8 @@ function count(values: ConfigValues, problems: Problems, key: string, dflt: numb
 }
 
 function scheduleProblem(schedule: string): string | undefined {
-  if (SCHEDULE_WORDS.includes(schedule)) return undefined;
-  const fields = schedule.trim().split(/\s+/);
-  if (fields.length === 5 && fields.every((f) => CRON_FIELD.test(f))) return undefined;
-  return `"${schedule}" is not a schedule Coolify accepts — use a 5-field cron expression in the server's time zone ("0 3 * * *": 03:00 every day) or one of ${SCHEDULE_WORDS.join(", ")}`;
+  if (isBackupFrequency(schedule)) return undefined;
+  return `"${schedule}" is not a schedule Coolify accepts — use a 5-field cron expression in the server's time zone ("0 3 * * *": 03:00 every day) or one of ${BACKUP_FREQUENCY_WORDS.join(", ")}`;
 }
 
 /** The backups config; problems go to the collector, warnings to the list. */

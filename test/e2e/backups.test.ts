@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listObjects } from "../../lib/s3";
 import { type LocalStack, openLocalStack } from "../../scripts/demo/local-stack";
-import { type S3Server, startS3Server } from "../s3-server";
+import { backupS3Config, type S3Server, startS3Server } from "../s3-server";
 
 const BUCKET = "prod-agent-backups";
 
@@ -33,10 +33,7 @@ describe("backups on a prod-like stack", () => {
       // The Coolify admin allow-listed the S3 server's loopback address (Settings > Advanced).
       simulator: { trustedInternalHosts: ["127.0.0.1"] },
       config: {
-        "eliza-coolify:backupS3Endpoint": { value: s3.endpoint },
-        "eliza-coolify:backupS3Bucket": { value: BUCKET },
-        "eliza-coolify:backupS3AccessKey": { value: s3.accessKey },
-        "eliza-coolify:backupS3SecretKey": { value: s3.secretKey, secret: true },
+        ...backupS3Config(s3, BUCKET),
       },
     });
   });

@@ -5,7 +5,7 @@
 // pg_dump and uploads it to S3; the data is lost; `npm run restore` brings it back (download,
 // stop the agent, public port, pg_restore, private again, start, smoke test); the agent
 // remembers it again through its own API.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +16,8 @@ import { fetchVia } from "../../providers/coolify/src/provider/connect-to";
 import { runSmokeTest } from "../../providers/coolify/src/smoke-test";
 import { DEMO_MODEL_KEY, type LocalStack, openLocalStack, repoRoot } from "../../scripts/demo/local-stack";
 import { type ModelServer, startModelServer } from "../model-server";
-import { type S3Server, startS3Server } from "../s3-server";
+import { backDatabase, postgresBinDir, psql as runPsql } from "../real-postgres";
+import { backupS3Config, type S3Server, startS3Server } from "../s3-server";
 
 const BUCKET = "restore-round-trip";
 const PHRASE = "ultramarine-kestrel-4417";
@@ -36,30 +37,8 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
   const evidence: Record<string, number> = {};
 
   /** psql as the superuser, on the agents' database; -At output. */
-  const psql = (sql: string, database = db?.name ?? "postgres"): string => {
-    const r = spawnSync(
-      join(pgBin, "psql"),
-      [
-        "-X",
-        "-At",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        String(pg.port),
-        "-U",
-        "postgres",
-        "-d",
-        database,
-        "-c",
-        sql,
-      ],
-      { env: { PATH: process.env.PATH ?? "", PGPASSWORD: pg.password }, encoding: "utf8" },
-    );
-    if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const psql = (sql: string, database = db?.name ?? "postgres"): string =>
+    runPsql({ pg, binDir: pgBin }, database, sql);
   const phraseRows = () => ({
     central_messages: Number(psql(`select count(*) from central_messages where content like '%${PHRASE}%'`)),
     memories: Number(psql(`select count(*) from memories where content->>'text' like '%${PHRASE}%'`)),
@@ -89,16 +68,13 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
     s3 = await startS3Server();
     await s3.createBucket(BUCKET);
     pg = await startPostgres();
-    pgBin = join(installPostgres(), "embedded_postgres", "pginstall", "bin");
+    pgBin = postgresBinDir(installPostgres());
     model = await startModelServer({ apiKey: DEMO_MODEL_KEY });
     t = await openLocalStack({
       stackName: "prod",
       simulator: { trustedInternalHosts: ["127.0.0.1"] },
       config: {
-        "eliza-coolify:backupS3Endpoint": { value: s3.endpoint },
-        "eliza-coolify:backupS3Bucket": { value: BUCKET },
-        "eliza-coolify:backupS3AccessKey": { value: s3.accessKey },
-        "eliza-coolify:backupS3SecretKey": { value: s3.secretKey, secret: true },
+        ...backupS3Config(s3, BUCKET),
       },
     });
     await t.stack.setConfig("eliza-coolify:agents[0].modelBaseUrl", { value: model.url }, true);
@@ -118,20 +94,11 @@ describe("backup and restore round trip (real PostgreSQL with pgvector, real Eli
     const up = await t.stack.up({ onOutput: t.onOutput });
     expect(up.summary.result).toBe("succeeded");
     const state = t.sim.control.state();
-    const d = state.databases[0] as Record<string, string>;
-    db = {
-      uuid: String(d.uuid),
-      user: String(d.postgres_user),
-      password: String(d.postgres_password),
-      name: String(d.postgres_db),
-    };
+    const uuid = String(state.databases[0]?.uuid);
     app = String(state.applications[0]?.uuid);
     const tokens = (up.outputs.agentApiTokens?.value ?? {}) as Record<string, string>;
     token = String(tokens["server-bod"]);
-    // The Coolify database is this PostgreSQL: its user is the superuser, as in the pgvector image.
-    psql(`create role ${db.user} login superuser password '${db.password}'`, "postgres");
-    psql(`create database ${db.name} owner ${db.user}`, "postgres");
-    await t.sim.control.backDatabase(db.uuid, { host: "127.0.0.1", port: pg.port, pgBinDir: pgBin });
+    db = { uuid, ...(await backDatabase(t.sim, uuid, { pg, binDir: pgBin })) };
     t.sim.control.backApplication(app, {
       async start(env) {
         const { SERVER_PORT: _port, SERVER_HOST: _host, ...rest } = env;

@@ -101,3 +101,16 @@ export async function startS3Server(
     },
   };
 }
+
+/** The stack config that points a stack's backups at `bucket` on this server (the secret key a secret). */
+export function backupS3Config(
+  s3: S3Server,
+  bucket: string,
+): Record<string, { value: string; secret?: boolean }> {
+  return {
+    "eliza-coolify:backupS3Endpoint": { value: s3.endpoint },
+    "eliza-coolify:backupS3Bucket": { value: bucket },
+    "eliza-coolify:backupS3AccessKey": { value: s3.accessKey },
+    "eliza-coolify:backupS3SecretKey": { value: s3.secretKey, secret: true },
+  };
+}

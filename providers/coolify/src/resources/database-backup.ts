@@ -24,16 +24,14 @@ export const BACKUP_FREQUENCY_WORDS = [
   "@yearly",
 ];
 
+/** One cron field: *, a number or name, a range, a step, or a list of them. */
+const CRON_FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+
 /** A frequency Coolify accepts: one of its words, or a 5-field cron expression. */
 export function isBackupFrequency(v: string): boolean {
   if (BACKUP_FREQUENCY_WORDS.includes(v)) return true;
   const fields = v.trim().split(/\s+/);
-  return (
-    fields.length === 5 &&
-    fields.every((f) =>
-      /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/.test(f),
-    )
-  );
+  return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
 }
 
 const count = z.number().int().min(0);
