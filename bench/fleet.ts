@@ -170,8 +170,10 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
   for (const name of names) {
     const app = `${name}/app`;
     const env = `${name}/env`;
+    const storage = `${name}/storage`;
     const dep = `${name}/deployment`;
     types[app] = "Application";
+    types[storage] = "PersistentStorage";
     types[env] = "EnvVars";
     types[dep] = "Deployment";
     inputsOf[app] = () => ({
@@ -186,6 +188,12 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
       stopGracePeriod: 30,
       domains: [`https://${name}.fleet.example.com`],
       owner: `fleet/dev/${name}-app`,
+    });
+    // The data directory's volume every agent gets (components/agent.ts createDataStorage).
+    inputsOf[storage] = () => ({
+      applicationUuid: made.get(app)?.id,
+      name: "eliza-data",
+      mountPath: "/app/agent/.eliza",
     });
     inputsOf[env] = () => ({
       applicationUuid: made.get(app)?.id,
@@ -208,11 +216,13 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
         env: String(out(env).digest ?? ""),
         domains: String(out(app).fqdn ?? ""),
         limits: "512m/0.5",
+        storage: `${String(out(storage).volumeName ?? "")}:/app/agent/.eliza`,
       },
     });
     graph.push({ key: app, deps: ["project"] });
+    graph.push({ key: storage, deps: [app] });
     graph.push({ key: env, deps: [app, "db"] });
-    graph.push({ key: dep, deps: [app, env] });
+    graph.push({ key: dep, deps: [app, env, storage] });
   }
 
   // A no-change preview as the provider process sees it: per resource, check (old inputs, the
@@ -289,10 +299,11 @@ export async function fleet(opts: FleetOptions): Promise<FleetResult> {
     forgetClients();
     forgetQueuedDeletes();
     resetSharedRateLimiters();
-    // EnvVars are deletedWith their application (components/agent.ts): the engine skips them.
+    // EnvVars and the storage are deletedWith their application (components/agent.ts): the
+    // engine skips them.
     const destroyOne = async (key: string) => {
       const m = made.get(key);
-      if (!m || types[key] === "EnvVars") return;
+      if (!m || types[key] === "EnvVars" || types[key] === "PersistentStorage") return;
       await implementationOf(types[key] as string).delete(m.id, m.outs);
     };
     const down = await phase(reversed(graph, destroyOne));
