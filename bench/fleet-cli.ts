@@ -24,6 +24,11 @@ export interface FleetCliOptions {
   budgetPerMinute: number;
   /** pulumi up/destroy --parallel. */
   parallel: number;
+  /**
+   * PULUMI_SKIP_CHECKPOINTS: the engine saves the state once at the end of an operation instead
+   * of after every step (on a DIY backend each save rewrites the whole state file).
+   */
+  skipCheckpoints?: boolean;
   /** Which operations to run (in CLI_OPERATIONS order; up is needed by the ones after it). */
   operations?: CliOperation[];
   echo?: boolean;
@@ -100,7 +105,10 @@ export async function fleetCli(opts: FleetCliOptions): Promise<FleetCliResult> {
       deleteDelayMs: DELETE_DELAY_MS,
       rateLimitPerMinute: FLEET_CLI_LIMITS.coolifyPerMinute,
     },
-    env: { COOLIFY_RATE_LIMIT_PER_MINUTE: String(opts.budgetPerMinute) },
+    env: {
+      COOLIFY_RATE_LIMIT_PER_MINUTE: String(opts.budgetPerMinute),
+      ...(opts.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
+    },
   });
   const sampler = new ProcessTreeSampler();
   const ops: FleetCliResult["ops"] = {};

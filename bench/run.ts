@@ -4,6 +4,7 @@
 //   npx tsx bench/run.ts [--only api,e2e,limiter,fleet,day2] [--runs 3] [--speedup 20] [--json FILE]
 //                        [--agents 100] [--parallel 8,16,32] [--servers 1] [--phase-ms 1000]
 //   npx tsx bench/run.ts --only fleet-cli [--agents 100] [--parallel 32] [--budget 200]
+//                        [--skip-checkpoints]
 //     (opt-in, not in the default set: the fleet through the real pulumi CLI in real time, minutes)
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -27,6 +28,8 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
+
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 const only = new Set(arg("only", "api,e2e,limiter,fleet,day2").split(","));
 const agents = Number(arg("agents", "100"));
@@ -383,9 +386,11 @@ async function fleetScenario(): Promise<void> {
 async function fleetCliScenario(): Promise<void> {
   const budget = Number(arg("budget", "200"));
   const p = Number(arg("parallel", "32").split(",")[0]);
+  const skipCheckpoints = flag("skip-checkpoints");
   print();
   print(
-    `## 5. A fleet of ${agents} agents through the real pulumi CLI (--parallel ${p}, client budget ${budget}/min)`,
+    `## 5. A fleet of ${agents} agents through the real pulumi CLI (--parallel ${p}, client budget ${budget}/min` +
+      `${skipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""})`,
   );
   print();
   print(
@@ -396,7 +401,7 @@ async function fleetCliScenario(): Promise<void> {
       "host, the program and the provider process on this shared machine. Memory: peak RSS (VmHWM) of each " +
       "process; CPU: its utime + stime, both from /proc.",
   );
-  const r = await fleetCli({ agents, budgetPerMinute: budget, parallel: p });
+  const r = await fleetCli({ agents, budgetPerMinute: budget, parallel: p, skipCheckpoints });
   results.fleetCli = r;
   const { coolifyPerMinute, buildsPerServer, deploymentSeconds, deleteJobSeconds } = FLEET_CLI_LIMITS;
   const boundOf = (op: CliOperation, o: CliOperationResult) => {
