@@ -1,9 +1,9 @@
-// The package the serialized provider shims require at call time, and the program's import for
+// The package every resource's `__provider` text requires at call time (provider/shim.ts), and the program's import for
 // the resource classes. The API client is exported as a namespace: its response types
 // (Project, Application, ...) share names with the resource classes.
 export * as api from "./client";
 export type { ProxyOptions } from "./provider/proxy-labels";
-export { configureProvider, implementationOf } from "./provider/registry";
+export { configureProvider, dynamicProvider, implementationOf } from "./provider/registry";
 export * from "./resources/agent-smoke-test";
 export * from "./resources/application";
 export * from "./resources/backup-before-change";

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { agentSmokeTestImpl } from "../resources/agent-smoke-test";
 import { applicationImpl } from "../resources/application";
 import { backupBeforeChangeImpl } from "../resources/backup-before-change";
@@ -140,6 +141,27 @@ export function implementationOf(type: string): ResourceImpl {
   const wrapped = reportedOnce(clean(impl, COOLIFY_BACKED.has(type)));
   cleaned.set(type, wrapped);
   return wrapped;
+}
+
+/**
+ * What the `__provider` text of every resource (provider/shim.ts) returns in the provider process:
+ * the implementation of `type` behind the interface the Node dynamic-provider host calls.
+ */
+export function dynamicProvider(type: string): pulumi.dynamic.ResourceProvider {
+  return {
+    configure: async (req) =>
+      configureProvider({
+        url: req.config.get("coolify:url"),
+        token: req.config.get("coolify:token"),
+        rateLimitPerMinute: req.config.get("coolify:rateLimitPerMinute"),
+      }),
+    check: async (olds, news) => implementationOf(type).check(olds, news),
+    diff: async (id, olds, news) => implementationOf(type).diff(id, olds, news),
+    create: async (inputs) => implementationOf(type).create(inputs),
+    read: async (id, props) => implementationOf(type).read(id, props),
+    update: async (id, olds, news) => implementationOf(type).update(id, olds, news),
+    delete: async (id, props) => implementationOf(type).delete(id, props),
+  };
 }
 
 export function configureProvider(config: ProviderSettings): void {

@@ -1,42 +1,38 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The object Pulumi serializes into every resource's `__provider`. It holds nothing but the
- * resource type: each method loads the implementation by package name at call time. So the
- * serialized text is tiny, identical across resources of a type, and does not change when the
- * implementation does (no spurious `__provider` diffs in previews), and refresh and destroy run
- * today's code rather than the code of the last `pulumi up`. Credentials are never captured:
- * the implementation reads them at call time.
+ * Our dynamic resources, as `pulumi.dynamic.Resource` would make them (the same type tokens, so
+ * the same URNs, run by the same Node dynamic-provider host) but with a `__provider` we write
+ * ourselves instead of a serialized closure.
+ *
+ * The host reads `__provider` as the source of a CommonJS module and calls its `handler()` to get
+ * the provider (`@pulumi/pulumi/cmd/dynamic-provider`). Ours is one line that loads the
+ * implementation by package name at call time. Why not let the SDK serialize a closure:
+ * - Size. Every dynamic resource stores `__provider` twice (inputs and outputs), and on a DIY
+ *   backend the CLI rewrites the whole state file after every step. The serialized closure of a
+ *   provider object with seven methods was 2.4 KB, about half of a 100-agent stack's state and so
+ *   about half of the CLI's CPU on an up or a destroy (bench/RESULTS.md, section 5). This text is
+ *   under 100 bytes.
+ * - It is identical across resources of a type and does not change when the implementation does
+ *   (no `__provider` diffs in previews), and refresh and destroy run today's code rather than the
+ *   code of the last `pulumi up`. Credentials are never in it: the implementation reads them at
+ *   call time.
+ * Stacks written with the serialized closure keep working: the host loads whichever text a
+ * resource has, and the diffs compare our own properties only, so the new text arrives without a
+ * change to show.
  */
-export function makeShim(type: string): pulumi.dynamic.ResourceProvider {
-  // One object per type: @pulumi/pulumi caches the serialized provider per object, and
-  // serializing one (closure analysis through the V8 inspector) costs more than all the rest of
-  // a resource's registration. A new object per resource made a 100-agent program serialize
-  // ~700 times instead of 8.
-  let shim = shims.get(type);
-  if (!shim) {
-    shim = shimFor(type);
-    shims.set(type, shim);
+export abstract class CoolifyResource extends pulumi.CustomResource {
+  protected constructor(
+    type: string,
+    name: string,
+    props: Record<string, unknown>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(`pulumi-nodejs:dynamic/coolify:${type}`, name, { ...props, __provider: providerText(type) }, opts);
   }
-  return shim;
 }
 
-const shims = new Map<string, pulumi.dynamic.ResourceProvider>();
-
-function shimFor(type: string): pulumi.dynamic.ResourceProvider {
-  const impl = () => require("@eliza-coolify/coolify").implementationOf(type);
-  return {
-    configure: async (req) =>
-      require("@eliza-coolify/coolify").configureProvider({
-        url: req.config.get("coolify:url"),
-        token: req.config.get("coolify:token"),
-        rateLimitPerMinute: req.config.get("coolify:rateLimitPerMinute"),
-      }),
-    check: (olds, news) => impl().check(olds, news),
-    diff: (id, olds, news) => impl().diff(id, olds, news),
-    create: (inputs) => impl().create(inputs),
-    read: (id, props) => impl().read(id, props),
-    update: (id, olds, news) => impl().update(id, olds, news),
-    delete: (id, props) => impl().delete(id, props),
-  };
+/** The module source stored in `__provider`: `handler()` returns the provider of one type. */
+export function providerText(type: string): string {
+  return `exports.handler = () => require("@eliza-coolify/coolify").dynamicProvider(${JSON.stringify(type)});`;
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { caCertificateSchema, connectToSchema, fetchVia } from "../provider/connect-to";
 import { changedKeys, checkWith } from "../provider/inputs";
 import { pollScale } from "../provider/poll";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 import { DEFAULT_SMOKE_MESSAGE, runSmokeTest, SmokeTestError } from "../smoke-test";
 
@@ -95,7 +95,7 @@ export const agentSmokeTestImpl: ResourceImpl = {
  * Proves the agent answers chat: after each deployment it waits for the server's health, finds
  * the agent, opens a session, sends one message and expects a non-empty reply in time.
  */
-export class AgentSmokeTest extends pulumi.dynamic.Resource {
+export class AgentSmokeTest extends CoolifyResource {
   declare readonly agentId: pulumi.Output<string>;
   declare readonly reply: pulumi.Output<string>;
   declare readonly latencyMs: pulumi.Output<number>;
@@ -108,6 +108,6 @@ export class AgentSmokeTest extends pulumi.dynamic.Resource {
       reply: undefined,
       latencyMs: undefined,
     };
-    super(makeShim("AgentSmokeTest"), name, props, opts, "coolify", "AgentSmokeTest");
+    super("AgentSmokeTest", name, props, opts);
   }
 }

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isCoolifyError, isNotFound } from "../client/errors";
 import type { Application as ApiApplication } from "../client/schemas";
@@ -23,7 +23,7 @@ import {
   sameLabels,
 } from "../provider/proxy-labels";
 import { announceMove, plannedMove, unconfirmedMove } from "../provider/server-move";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 const MEMORY = /^\d+(\.\d+)?[bkmg]?$/i;
@@ -550,7 +550,7 @@ export const applicationImpl: ResourceImpl = {
 };
 
 /** A Coolify application: a prebuilt image, a Dockerfile, or a public git repository. */
-export class Application extends pulumi.dynamic.Resource {
+export class Application extends CoolifyResource {
   declare readonly uuid: pulumi.Output<string>;
   /** The server it runs on (its deployments queue there). */
   declare readonly serverUuid: pulumi.Output<string>;
@@ -575,6 +575,6 @@ export class Application extends pulumi.dynamic.Resource {
       proxyLabels: undefined,
       revision: undefined,
     };
-    super(makeShim("Application"), name, props, opts, "coolify", "Application");
+    super("Application", name, props, opts);
   }
 }

@@ -1,11 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith } from "../provider/inputs";
 import { tell } from "../provider/notify";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 export const BackupBeforeChangeInputsSchema = z.object({
@@ -136,18 +136,16 @@ export const backupBeforeChangeImpl: ResourceImpl = {
  * A backup of the database taken before a change that touches it or the agents that use it
  * (their images, its image or memory); what depends on this waits for the backup to succeed.
  */
-export class BackupBeforeChange extends pulumi.dynamic.Resource {
+export class BackupBeforeChange extends CoolifyResource {
   declare readonly lastExecutionUuid: pulumi.Output<string | undefined>;
   declare readonly lastBackupFile: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: BackupBeforeChangeArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      makeShim("BackupBeforeChange"),
+      "BackupBeforeChange",
       name,
       { ...args, lastExecutionUuid: undefined, lastBackupFile: undefined, lastBackupSize: undefined },
       opts,
-      "coolify",
-      "BackupBeforeChange",
     );
   }
 }

@@ -1,10 +1,10 @@
 import * as tls from "node:tls";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { caCertificateSchema, connectToSchema, parseHostPort, trustedCAs } from "../provider/connect-to";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { pollScale, sleep } from "../provider/poll";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 const DAY_MS = 86_400_000;
@@ -300,7 +300,7 @@ export const certificateCheckImpl: ResourceImpl = {
  * Waits until the https domain serves a certificate that verifies for its host name and does not
  * expire within minValidDays, with a bounded wait. Checks again whenever its triggers change.
  */
-export class CertificateCheck extends pulumi.dynamic.Resource {
+export class CertificateCheck extends CoolifyResource {
   declare readonly subject: pulumi.Output<string>;
   declare readonly issuer: pulumi.Output<string>;
   declare readonly altNames: pulumi.Output<string[]>;
@@ -322,6 +322,6 @@ export class CertificateCheck extends pulumi.dynamic.Resource {
       fingerprint256: undefined,
       checkedAt: undefined,
     };
-    super(makeShim("CertificateCheck"), name, props, opts, "coolify", "CertificateCheck");
+    super("CertificateCheck", name, props, opts);
   }
 }

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { BackupBody, CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
@@ -6,7 +6,7 @@ import type { BackupConfig } from "../client/schemas";
 import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { isLostResponse } from "../provider/lookup";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { ResourceImpl } from "../provider/types";
 
 /** Coolify's VALID_CRON_STRINGS (bootstrap/helpers/constants.php). */
@@ -203,10 +203,10 @@ export const databaseBackupImpl: ResourceImpl = {
 };
 
 /** A scheduled backup of a Coolify database (pg_dump), kept on the server and optionally in S3. */
-export class DatabaseBackup extends pulumi.dynamic.Resource {
+export class DatabaseBackup extends CoolifyResource {
   declare readonly uuid: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseBackupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(makeShim("DatabaseBackup"), name, { ...args, uuid: undefined }, opts, "coolify", "DatabaseBackup");
+    super("DatabaseBackup", name, { ...args, uuid: undefined }, opts);
   }
 }

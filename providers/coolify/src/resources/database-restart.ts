@@ -1,9 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith } from "../provider/inputs";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { ResourceImpl } from "../provider/types";
 
 export const DatabaseRestartInputsSchema = z.object({
@@ -67,15 +67,8 @@ export const databaseRestartImpl: ResourceImpl = {
   async delete() {},
 };
 
-export class DatabaseRestart extends pulumi.dynamic.Resource {
+export class DatabaseRestart extends CoolifyResource {
   constructor(name: string, args: DatabaseRestartArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      makeShim("DatabaseRestart"),
-      name,
-      { ...args, status: undefined },
-      opts,
-      "coolify",
-      "DatabaseRestart",
-    );
+    super("DatabaseRestart", name, { ...args, status: undefined }, opts);
   }
 }

@@ -11,7 +11,7 @@ import { isLostResponse } from "../provider/lookup";
 import { maskSecrets } from "../provider/mask";
 import { tell } from "../provider/notify";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 import { DEFAULT_SMOKE_MESSAGE, runSmokeTest } from "../smoke-test";
 
@@ -525,7 +525,7 @@ export const deploymentImpl: ResourceImpl = {
  * version that passed when it does not get there (with `rollback`); or the application stopped
  * (`running: false`) and started again.
  */
-export class Deployment extends pulumi.dynamic.Resource {
+export class Deployment extends CoolifyResource {
   declare readonly deploymentUuid: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
   declare readonly applicationStatus: pulumi.Output<string>;
@@ -545,6 +545,6 @@ export class Deployment extends pulumi.dynamic.Resource {
       lastGoodImage: undefined,
       lastGoodCommit: undefined,
     };
-    super(makeShim("Deployment"), name, props, opts, "coolify", "Deployment");
+    super("Deployment", name, props, opts);
   }
 }

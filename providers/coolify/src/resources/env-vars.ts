@@ -5,7 +5,7 @@ import type { EnvVarInput } from "../client/client";
 import { isNotFound } from "../client/errors";
 import { coolifyClient } from "../provider/context";
 import { checkWith, hasUnknowns } from "../provider/inputs";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 // Coolify's key rule: a letter or _, then letters, digits, _ or . (notes 4.6).
@@ -279,7 +279,7 @@ function secretValues(
  * keys it declares: variables set by hand in Coolify are left alone. Values never reach state:
  * only keyed hashes do, as secrets.
  */
-export class EnvVars extends pulumi.dynamic.Resource {
+export class EnvVars extends CoolifyResource {
   declare readonly keys: pulumi.Output<string[]>;
   /** Changes whenever any value or flag changes; use it to trigger a redeploy. */
   declare readonly digest: pulumi.Output<string>;
@@ -293,16 +293,9 @@ export class EnvVars extends pulumi.dynamic.Resource {
       hashes: undefined,
       generation: undefined,
     };
-    super(
-      makeShim("EnvVars"),
-      name,
-      props,
-      {
-        ...opts,
-        additionalSecretOutputs: ["hashes", "digest"],
-      },
-      "coolify",
-      "EnvVars",
-    );
+    super("EnvVars", name, props, {
+      ...opts,
+      additionalSecretOutputs: ["hashes", "digest"],
+    });
   }
 }

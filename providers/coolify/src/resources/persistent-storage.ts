@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isCoolifyError, isNotFound } from "../client/errors";
 import type { PersistentStorage as ApiStorage } from "../client/schemas";
@@ -6,7 +6,7 @@ import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { isLostResponse } from "../provider/lookup";
 import { tell } from "../provider/notify";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 /** Coolify's VOLUME_NAME_PATTERN. */
@@ -141,19 +141,12 @@ export const persistentStorageImpl: ResourceImpl = {
  * with `deletedWith` the application: deleting the application removes its volumes, while
  * deleting only the storage leaves the volume on the server.
  */
-export class PersistentStorage extends pulumi.dynamic.Resource {
+export class PersistentStorage extends CoolifyResource {
   declare readonly uuid: pulumi.Output<string>;
   /** The docker volume's name on the server: `<application uuid>-<name>`. */
   declare readonly volumeName: pulumi.Output<string>;
 
   constructor(name: string, args: PersistentStorageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      makeShim("PersistentStorage"),
-      name,
-      { ...args, uuid: undefined, volumeName: undefined },
-      opts,
-      "coolify",
-      "PersistentStorage",
-    );
+    super("PersistentStorage", name, { ...args, uuid: undefined, volumeName: undefined }, opts);
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { isNotFound } from "../client/errors";
@@ -9,7 +9,7 @@ import { deleteQueued, findAfterLostCreate, findExisting, isLostResponse } from 
 import { ownerOf, stripMarker, withMarker } from "../provider/marker";
 import { now, pollDelay, pollScale, sleep } from "../provider/poll";
 import { plannedMove, type ServerMove } from "../provider/server-move";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 /** pgvector on PostgreSQL 17: ElizaOS needs the `vector` extension, which postgres:*-alpine lacks. */
@@ -360,7 +360,7 @@ export const postgresDatabaseImpl: ResourceImpl = {
 };
 
 /** A Coolify-managed PostgreSQL with pgvector. The password and internal URL are secrets. */
-export class PostgresDatabase extends pulumi.dynamic.Resource {
+export class PostgresDatabase extends CoolifyResource {
   declare readonly uuid: pulumi.Output<string>;
   /** postgres://user:password@<uuid>:5432/db, reachable from containers on the same destination. */
   declare readonly internalUrl: pulumi.Output<string>;
@@ -374,16 +374,9 @@ export class PostgresDatabase extends pulumi.dynamic.Resource {
       internalUrl: undefined,
       password: args.password,
     };
-    super(
-      makeShim("PostgresDatabase"),
-      name,
-      props,
-      {
-        ...opts,
-        additionalSecretOutputs: ["password", "internalUrl"],
-      },
-      "coolify",
-      "PostgresDatabase",
-    );
+    super("PostgresDatabase", name, props, {
+      ...opts,
+      additionalSecretOutputs: ["password", "internalUrl"],
+    });
   }
 }

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { CoolifyClient } from "../client/client";
 import { CoolifyError, isCoolifyError, isHasResources, isNotFound } from "../client/errors";
@@ -7,7 +7,7 @@ import { changedKeys, checkWith, replacedKeys } from "../provider/inputs";
 import { isLostResponse, rememberFreshProject } from "../provider/lookup";
 import { markerOwner, ownerOf, stripMarker, withMarker } from "../provider/marker";
 import { now, sleep } from "../provider/poll";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 // Project names: 3-255 chars of letters, digits, spaces and - _ . @ / & ( ) # , : + (notes 4.3).
@@ -250,7 +250,7 @@ export const projectImpl: ResourceImpl = {
 };
 
 /** A Coolify project (and the environment the stack uses in it). */
-export class Project extends pulumi.dynamic.Resource {
+export class Project extends CoolifyResource {
   declare readonly uuid: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly environment: pulumi.Output<string>;
@@ -264,6 +264,6 @@ export class Project extends pulumi.dynamic.Resource {
       uuid: undefined,
       serverUuid: args.serverUuid,
     };
-    super(makeShim("Project"), name, props, opts, "coolify", "Project");
+    super("Project", name, props, opts);
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { canonicalJson, checkWith, hasUnknowns } from "../provider/inputs";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 export const RandomSecretInputsSchema = z.object({
@@ -54,7 +54,7 @@ export const randomSecretImpl: ResourceImpl = {
  * dynamic resource rather than @pulumi/random, whose plugin cannot be installed here; the value
  * is a secret output, encrypted in state.
  */
-export class RandomSecret extends pulumi.dynamic.Resource {
+export class RandomSecret extends CoolifyResource {
   declare readonly value: pulumi.Output<string>;
 
   constructor(
@@ -63,13 +63,6 @@ export class RandomSecret extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     const props: Props = { ...args, value: undefined };
-    super(
-      makeShim("RandomSecret"),
-      name,
-      props,
-      { ...opts, additionalSecretOutputs: ["value"] },
-      "coolify",
-      "RandomSecret",
-    );
+    super("RandomSecret", name, props, { ...opts, additionalSecretOutputs: ["value"] });
   }
 }

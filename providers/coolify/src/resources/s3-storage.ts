@@ -7,7 +7,7 @@ import { coolifyClient } from "../provider/context";
 import { changedKeys, checkWith } from "../provider/inputs";
 import { isLostResponse } from "../provider/lookup";
 import { markerOwner, ownerOf, stripMarker, withMarker } from "../provider/marker";
-import { makeShim } from "../provider/shim";
+import { CoolifyResource } from "../provider/shim";
 import type { Props, ResourceImpl } from "../provider/types";
 
 /** Coolify's ValidS3BucketName (ValidationPatterns::isValidS3BucketName). */
@@ -235,7 +235,7 @@ export const s3StorageImpl: ResourceImpl = {
 };
 
 /** An S3-compatible storage in Coolify for database backups, tested through Coolify when made. */
-export class S3Storage extends pulumi.dynamic.Resource {
+export class S3Storage extends CoolifyResource {
   declare readonly uuid: pulumi.Output<string>;
   declare readonly isUsable: pulumi.Output<boolean>;
 
@@ -250,13 +250,6 @@ export class S3Storage extends pulumi.dynamic.Resource {
       accessKeyHash: undefined,
       secretKeyHash: undefined,
     };
-    super(
-      makeShim("S3Storage"),
-      name,
-      props,
-      { ...opts, additionalSecretOutputs: ["accessKeyHash", "secretKeyHash"] },
-      "coolify",
-      "S3Storage",
-    );
+    super("S3Storage", name, props, { ...opts, additionalSecretOutputs: ["accessKeyHash", "secretKeyHash"] });
   }
 }
