@@ -67,6 +67,14 @@ describe("the fault matrix on the dev stack", () => {
   const setLogLevel = (agent: number, value: string) =>
     t.stack.setConfig(`eliza-coolify:agents[${agent}].logLevel`, { value }, true);
 
+  /** The resources of the stack's state file, as the file backend stores it. */
+  const stateResources = () =>
+    (
+      JSON.parse(readFileSync(join(t.stateDir, ".pulumi/stacks/eliza-coolify/dev.json"), "utf8")) as {
+        checkpoint: { latest: { resources?: { type: string; id?: string }[] } };
+      }
+    ).checkpoint.latest.resources ?? [];
+
   /**
    * The shape every case must leave: one project with its two environments, one database, the
    * two agents, and in each application every variable once (and its preview twin once); and no
@@ -74,13 +82,9 @@ describe("the fault matrix on the dev stack", () => {
    */
   const expectNoDuplicates = () => {
     const s = t.sim.control.state();
-    const state = JSON.parse(
-      readFileSync(join(t.stateDir, ".pulumi/stacks/eliza-coolify/dev.json"), "utf8"),
-    ) as {
-      checkpoint: { latest: { resources?: { type: string; id?: string }[] } };
-    };
+    const resources = stateResources();
     const recorded = (type: string) =>
-      (state.checkpoint.latest.resources ?? [])
+      resources
         .filter((r) => r.type === `pulumi-nodejs:dynamic/coolify:${type}`)
         .map((r) => String(r.id))
         .sort();
@@ -101,6 +105,12 @@ describe("the fault matrix on the dev stack", () => {
       for (const key of SECRET_ENV) expect(production, `variables of ${app.name}`).toContain(key);
     }
   };
+
+  /** The Coolify objects (project, database, applications) the stack's state records. */
+  const recordedCoolifyObjects = () =>
+    stateResources()
+      .filter((r) => /:(Project|PostgresDatabase|Application)$/.test(r.type))
+      .map((r) => `${r.type} ${r.id}`);
 
   /** Each agent's POSTGRES_URL is the database's real one (its password included). */
   const expectAgentsReachTheDatabase = () => {
@@ -214,6 +224,47 @@ describe("the fault matrix on the dev stack", () => {
     expect(destroy.summary.result).toBe("succeeded");
     const s = t.sim.control.state();
     expect([s.projects, s.applications, s.databases]).toEqual([[], [], []]);
+  });
+
+  it("kill -9 of an up run with PULUMI_SKIP_CHECKPOINTS (state saved only at the end): nothing of the run is in state, and the recovery finds every object by its marker, nothing twice", async () => {
+    const held = { kind: "latency" as const, ms: 4_000 };
+    t.sim.control.injectFault({
+      ...held,
+      match: { method: "POST", path: "/applications/dockerimage" },
+      count: 2,
+    });
+    t.sim.control.injectFault({ ...held, match: { method: "POST", path: "/databases/postgresql" } });
+    const cli = spawnUp({ PULUMI_SKIP_CHECKPOINTS: "true" });
+    const started = Date.now();
+    while (t.sim.control.inFlight().length < 3) {
+      if (Date.now() - started > 120_000) throw new Error("the up never had its three creates in flight");
+      await sleep(100);
+    }
+    cli.kill("SIGKILL");
+    await expectPluginsGone();
+    while (t.sim.control.inFlight().length > 0) await sleep(100);
+    const s = t.sim.control.state();
+    expect([s.projects.length, s.databases.length, s.applications.length]).toEqual([1, 1, 2]);
+    // Not even a pending create: the project the run created is unknown to state too.
+    expect(recordedCoolifyObjects()).toEqual([]);
+
+    await recover();
+    expectNoDuplicates();
+    expectAgentsReachTheDatabase();
+    expect(t.sim.control.state().projects[0]?.uuid).toBe(s.projects[0]?.uuid);
+    expect(t.sim.control.state().databases[0]?.uuid).toBe(s.databases[0]?.uuid);
+    expect(
+      t.sim.control
+        .state()
+        .applications.map((a) => a.uuid)
+        .sort(),
+    ).toEqual(s.applications.map((a) => a.uuid).sort());
+
+    const destroy = await t.stack.destroy({ onOutput: t.onOutput });
+    t.output.push(destroy.stderr);
+    expect(destroy.summary.result).toBe("succeeded");
+    const after = t.sim.control.state();
+    expect([after.projects, after.applications, after.databases]).toEqual([[], [], []]);
   });
 
   it("answers lost after Coolify committed every create and write: up reconciles and does nothing twice", async () => {
@@ -551,13 +602,13 @@ describe("the fault matrix on the dev stack", () => {
   });
 
   /** `pulumi up` as a user runs it, in its own process (so it can be killed); output kept. */
-  function spawnUp() {
+  function spawnUp(env: Record<string, string> = {}) {
     const cli = spawn(
       join(repoRoot, ".tools", "bin", "pulumi"),
       ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"],
       {
         cwd: t.workDir,
-        env: { ...process.env, ...t.stack.workspace.envVars },
+        env: { ...process.env, ...t.stack.workspace.envVars, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
