@@ -190,27 +190,7 @@ describe("the fault matrix on the dev stack", () => {
   });
 
   it("kill -9 of the CLI while creates are in flight, then the documented recovery: nothing twice, the database's real password", async () => {
-    // The creates of the database and both applications are held in the simulator for a while,
-    // so the CLI is killed with all three sent and none answered; each lands after the kill.
-    const held = { kind: "latency" as const, ms: 4_000 };
-    t.sim.control.injectFault({
-      ...held,
-      match: { method: "POST", path: "/applications/dockerimage" },
-      count: 2,
-    });
-    t.sim.control.injectFault({ ...held, match: { method: "POST", path: "/databases/postgresql" } });
-    const cli = spawnUp();
-    const started = Date.now();
-    while (t.sim.control.inFlight().length < 3) {
-      if (Date.now() - started > 120_000) throw new Error("the up never had its three creates in flight");
-      await sleep(100);
-    }
-    cli.kill("SIGKILL");
-    await expectPluginsGone();
-    while (t.sim.control.inFlight().length > 0) await sleep(100);
-    // Coolify now holds a database and two applications the stack's state does not know.
-    const s = t.sim.control.state();
-    expect([s.projects.length, s.databases.length, s.applications.length]).toEqual([1, 1, 2]);
+    const s = await killUpWithCreatesInFlight();
 
     await recover();
     expectNoDuplicates();
@@ -227,24 +207,7 @@ describe("the fault matrix on the dev stack", () => {
   });
 
   it("kill -9 of an up run with PULUMI_SKIP_CHECKPOINTS (state saved only at the end): nothing of the run is in state, and the recovery finds every object by its marker, nothing twice", async () => {
-    const held = { kind: "latency" as const, ms: 4_000 };
-    t.sim.control.injectFault({
-      ...held,
-      match: { method: "POST", path: "/applications/dockerimage" },
-      count: 2,
-    });
-    t.sim.control.injectFault({ ...held, match: { method: "POST", path: "/databases/postgresql" } });
-    const cli = spawnUp({ PULUMI_SKIP_CHECKPOINTS: "true" });
-    const started = Date.now();
-    while (t.sim.control.inFlight().length < 3) {
-      if (Date.now() - started > 120_000) throw new Error("the up never had its three creates in flight");
-      await sleep(100);
-    }
-    cli.kill("SIGKILL");
-    await expectPluginsGone();
-    while (t.sim.control.inFlight().length > 0) await sleep(100);
-    const s = t.sim.control.state();
-    expect([s.projects.length, s.databases.length, s.applications.length]).toEqual([1, 1, 2]);
+    const s = await killUpWithCreatesInFlight({ PULUMI_SKIP_CHECKPOINTS: "true" });
     // Not even a pending create: the project the run created is unknown to state too.
     expect(recordedCoolifyObjects()).toEqual([]);
 
@@ -600,6 +563,33 @@ describe("the fault matrix on the dev stack", () => {
     const s = t.sim.control.state();
     expect([s.projects, s.applications, s.databases]).toEqual([[], [], []]);
   });
+
+  /**
+   * `pulumi up` killed with SIGKILL while the creates of the database and both applications are
+   * held in the simulator: all three sent, none answered, each lands after the kill. Returns what
+   * Coolify then holds (a project, a database and two applications the state does not know).
+   */
+  async function killUpWithCreatesInFlight(env: Record<string, string> = {}) {
+    const held = { kind: "latency" as const, ms: 4_000 };
+    t.sim.control.injectFault({
+      ...held,
+      match: { method: "POST", path: "/applications/dockerimage" },
+      count: 2,
+    });
+    t.sim.control.injectFault({ ...held, match: { method: "POST", path: "/databases/postgresql" } });
+    const cli = spawnUp(env);
+    const started = Date.now();
+    while (t.sim.control.inFlight().length < 3) {
+      if (Date.now() - started > 120_000) throw new Error("the up never had its three creates in flight");
+      await sleep(100);
+    }
+    cli.kill("SIGKILL");
+    await expectPluginsGone();
+    while (t.sim.control.inFlight().length > 0) await sleep(100);
+    const s = t.sim.control.state();
+    expect([s.projects.length, s.databases.length, s.applications.length]).toEqual([1, 1, 2]);
+    return s;
+  }
 
   /** `pulumi up` as a user runs it, in its own process (so it can be killed); output kept. */
   function spawnUp(env: Record<string, string> = {}) {
