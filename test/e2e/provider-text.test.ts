@@ -23,7 +23,8 @@ describe("__provider: one line in new state, the serialized closure of older sta
   let t: LocalStack;
   const statePath = () => join(t.stateDir, ".pulumi/stacks/eliza-coolify/dev.json");
   const readState = () => JSON.parse(readFileSync(statePath(), "utf8")) as StateFile;
-  const dynamicResources = () => readState().checkpoint.latest.resources.filter((r) => r.type.startsWith(DYNAMIC));
+  const dynamicResources = () =>
+    readState().checkpoint.latest.resources.filter((r) => r.type.startsWith(DYNAMIC));
   const apiRequests = () => t.sim.control.requestLog().filter((e) => e.path.startsWith("/api/v1"));
 
   beforeAll(async () => {

@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 
 const nodeRequire = createRequire(__filename);
 const dist = join(__dirname, "../../providers/coolify/dist");
-const { providerText } = nodeRequire(join(dist, "provider/shim.js")) as { providerText: (t: string) => string };
+const { providerText } = nodeRequire(join(dist, "provider/shim.js")) as {
+  providerText: (t: string) => string;
+};
 // The host's own loader, resolved from @pulumi/pulumi as the host resolves it.
 const requireFromString = createRequire(nodeRequire.resolve("@pulumi/pulumi"))("require-from-string") as (
   code: string,
@@ -52,6 +54,8 @@ describe("__provider", () => {
 
   it("for a type this version does not have, fails with what to do", async () => {
     const provider = requireFromString(providerText("NoSuchType")).handler();
-    await expect(provider.check?.({}, {})).rejects.toThrow(/no resource type "NoSuchType".*install the version/);
+    await expect(provider.check?.({}, {})).rejects.toThrow(
+      /no resource type "NoSuchType".*install the version/,
+    );
   });
 });
